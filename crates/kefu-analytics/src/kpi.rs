@@ -1,0 +1,858 @@
+//! The KPI layer: METRICS.md's report numbers, aggregated from the fact tables with
+//! DataFusion SQL (`conversation_facts`, `rounds`, `inquiries`, `survey_facts`).
+//!
+//! SQL does the counting; durations come back as values and their percentiles are
+//! computed here, exactly (DataFusion's `percentile_cont` truncates its weight).
+//! Every number of a breakdown row is computed by the same queries grouped by the
+//! breakdown key, so the overall row and the breakdown rows always agree.
+
+use crate::batch::{CONVERSATIONS_TABLE, FactTable, INQUIRIES_TABLE, ROUNDS_TABLE, SURVEYS_TABLE};
+use crate::build::{THREE_MIN_SECS, WITHIN_T, is_overall};
+use crate::facts::{ConversationFact, GroupFacts, InquiryFact, RoundFact, SurveyFact};
+use crate::stats::{Summary, rate};
+use arrow::array::{Array, Float64Array, RecordBatch, StringArray};
+use arrow::compute::cast;
+use arrow::datatypes::DataType;
+use chrono::NaiveDate;
+use datafusion::datasource::MemTable;
+use datafusion::prelude::SessionContext;
+use kefu_model::ShopConfig;
+use kefu_model::config::{
+    Cohort, ConversionEvent, ConversionWindow, CsatAttribution, RoundStart, ThreeMinReading,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum KpiError {
+    #[error("query: {0}")]
+    DataFusion(#[from] datafusion::error::DataFusionError),
+    #[error("arrow: {0}")]
+    Arrow(#[from] arrow::error::ArrowError),
+}
+
+pub type Result<T, E = KpiError> = std::result::Result<T, E>;
+
+/// Registers fact rows as in-memory tables under the names the queries use (tests,
+/// small data sets; the store registers its Delta tables under the same names).
+pub fn register_facts(ctx: &SessionContext, f: &GroupFacts) -> Result<()> {
+    fn reg<T: FactTable>(ctx: &SessionContext, rows: &[T]) -> Result<()> {
+        let batch = T::to_batch(rows)?;
+        let table = MemTable::try_new(T::schema(), vec![vec![batch]])?;
+        ctx.deregister_table(T::TABLE)?;
+        ctx.register_table(T::TABLE, Arc::new(table))?;
+        Ok(())
+    }
+    reg::<ConversationFact>(ctx, &f.conversations)?;
+    reg::<RoundFact>(ctx, &f.rounds)?;
+    reg::<InquiryFact>(ctx, &f.inquiries)?;
+    reg::<SurveyFact>(ctx, &f.surveys)?;
+    Ok(())
+}
+
+/// The configuration readings a report uses; printed in every report (METRICS.md:
+/// "the UI and reports say which reading they use").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Readings {
+    pub timezone: String,
+    pub business_hours: bool,
+    pub round_start: RoundStart,
+    pub three_min_reading: ThreeMinReading,
+    pub csat_attribution: CsatAttribution,
+    pub conversion_window: ConversionWindow,
+    pub conversion_event: ConversionEvent,
+    pub session_gap_secs: i64,
+    pub repeat_window_secs: i64,
+    pub after_sales_lookback_days: i64,
+    pub assessment_window: kefu_model::config::AssessmentWindow,
+    /// How resolution was decided (METRICS.md Resolved).
+    pub resolution: String,
+}
+
+impl From<&ShopConfig> for Readings {
+    fn from(c: &ShopConfig) -> Readings {
+        Readings {
+            timezone: c.timezone.clone(),
+            business_hours: c.business_hours,
+            round_start: c.round_start,
+            three_min_reading: c.three_min_reading,
+            csat_attribution: c.csat_attribution,
+            conversion_window: c.conversion_window,
+            conversion_event: c.conversion_event,
+            session_gap_secs: c.session_gap_secs,
+            repeat_window_secs: c.repeat_window_secs,
+            after_sales_lookback_days: c.after_sales_lookback_days,
+            assessment_window: c.assessment_window.clone(),
+            resolution: "explicit resolve events where the conversation has status events, \
+                         else inferred (last round answered, no contact within repeat_window)"
+                .into(),
+        }
+    }
+}
+
+impl Default for Readings {
+    fn default() -> Self {
+        Readings::from(&ShopConfig::default())
+    }
+}
+
+/// What `--by` splits a report into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Breakdown {
+    Agent,
+    Shop,
+    Day,
+    Hour,
+    Channel,
+    Platform,
+}
+
+impl std::str::FromStr for Breakdown {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(match s.trim().to_ascii_lowercase().as_str() {
+            "agent" => Breakdown::Agent,
+            "shop" => Breakdown::Shop,
+            "day" | "date" => Breakdown::Day,
+            "hour" => Breakdown::Hour,
+            "channel" => Breakdown::Channel,
+            "platform" => Breakdown::Platform,
+            o => return Err(format!("unknown breakdown '{o}' (agent, shop, day, hour, channel, platform)")),
+        })
+    }
+}
+
+/// Filters and readings of a report. Dates are shop-local and inclusive.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReportQuery {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub shop: Option<String>,
+    pub channel: Option<String>,
+    pub agent: Option<String>,
+    /// `None` = the readings' default (start).
+    pub cohort: Option<Cohort>,
+    pub by: Option<Breakdown>,
+    pub readings: Readings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum T {
+    Conv,
+    /// Conversation rows, but credited to the FRT agent.
+    Frt,
+    Rounds,
+    Inquiries,
+    Surveys,
+}
+
+fn lit(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+impl ReportQuery {
+    fn cohort(&self) -> Cohort {
+        self.cohort.unwrap_or(Cohort::Start)
+    }
+
+    /// The date a fact belongs to: conversation start (Intercom, default), or the
+    /// fact's own instant (Chatwoot "by event time").
+    fn date_col(&self, t: T) -> &'static str {
+        match (t, self.cohort()) {
+            (T::Inquiries, _) => "local_date",
+            (_, Cohort::Start) => "conv_local_date",
+            (_, Cohort::Event) => "local_date",
+        }
+    }
+
+    /// The agent a fact is credited to.
+    fn agent_col(t: T) -> &'static str {
+        match t {
+            T::Conv => "conv_last_agent",
+            T::Frt => "frt_agent",
+            _ => "agent_id",
+        }
+    }
+
+    fn key(&self, t: T) -> String {
+        match self.by {
+            None => "'all'".into(),
+            Some(Breakdown::Agent) => format!("COALESCE({}, '-')", Self::agent_col(t)),
+            Some(Breakdown::Shop) => "shop_id".into(),
+            Some(Breakdown::Channel) => "COALESCE(channel, '-')".into(),
+            Some(Breakdown::Platform) => "COALESCE(platform, '-')".into(),
+            Some(Breakdown::Day) => format!("CAST({} AS VARCHAR)", self.date_col(t)),
+            Some(Breakdown::Hour) => "lpad(CAST(local_hour AS VARCHAR), 2, '0')".into(),
+        }
+    }
+
+    fn filter(&self, t: T) -> String {
+        let mut w = vec!["TRUE".to_string()];
+        let d = self.date_col(t);
+        if let Some(f) = self.from {
+            w.push(format!("{d} >= DATE {}", lit(&f.to_string())));
+        }
+        if let Some(to) = self.to {
+            w.push(format!("{d} <= DATE {}", lit(&to.to_string())));
+        }
+        if let Some(s) = &self.shop {
+            w.push(format!("shop_id = {}", lit(s)));
+        }
+        if let Some(c) = &self.channel {
+            w.push(format!("channel = {}", lit(c)));
+        }
+        if let Some(a) = &self.agent {
+            w.push(format!("{} = {}", Self::agent_col(t), lit(a)));
+        }
+        // Survey responses are counted once unless they are credited per agent.
+        if t == T::Surveys && self.agent.is_none() && self.by != Some(Breakdown::Agent) {
+            w.push("is_primary".into());
+        }
+        w.join(" AND ")
+    }
+
+    fn response_col(&self) -> &'static str {
+        match (self.readings.round_start, self.readings.business_hours) {
+            (RoundStart::First, false) => "response_secs_first",
+            (RoundStart::Last, false) => "response_secs_last",
+            (RoundStart::First, true) => "business_secs_first",
+            (RoundStart::Last, true) => "business_secs_last",
+        }
+    }
+
+    fn frt_col(&self) -> &'static str {
+        if self.readings.business_hours { "frt_business_secs" } else { "frt_secs" }
+    }
+
+    fn resolution_col(&self) -> &'static str {
+        if self.readings.business_hours { "resolution_business_secs" } else { "resolution_secs" }
+    }
+}
+
+/// Rows of a query: the first `keys` columns as text, the rest as numbers.
+async fn rows(ctx: &SessionContext, sql: &str, keys: usize) -> Result<Vec<(Vec<String>, Vec<Option<f64>>)>> {
+    let batches: Vec<RecordBatch> = ctx.sql(sql).await?.collect().await?;
+    let mut out = Vec::new();
+    for b in batches {
+        let mut text: Vec<StringArray> = Vec::new();
+        let mut nums: Vec<Float64Array> = Vec::new();
+        for (i, c) in b.columns().iter().enumerate() {
+            if i < keys {
+                let a = cast(c, &DataType::Utf8)?;
+                text.push(a.as_any().downcast_ref::<StringArray>().expect("utf8").clone());
+            } else {
+                let a = cast(c, &DataType::Float64)?;
+                nums.push(a.as_any().downcast_ref::<Float64Array>().expect("f64").clone());
+            }
+        }
+        for r in 0..b.num_rows() {
+            let k = text
+                .iter()
+                .map(|a| if a.is_null(r) { "-".to_string() } else { a.value(r).to_string() })
+                .collect();
+            let v = nums
+                .iter()
+                .map(|a| (!a.is_null(r)).then(|| a.value(r)))
+                .collect();
+            out.push((k, v));
+        }
+    }
+    Ok(out)
+}
+
+/// Values of one column per key (for exact percentiles).
+async fn values(ctx: &SessionContext, sql: &str) -> Result<BTreeMap<String, Vec<f64>>> {
+    let mut m: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    for (k, v) in rows(ctx, sql, 1).await? {
+        if let Some(x) = v[0] {
+            m.entry(k[0].clone()).or_default().push(x);
+        }
+    }
+    Ok(m)
+}
+
+fn table_ok(ctx: &SessionContext, name: &str) -> bool {
+    ctx.table_exist(name).unwrap_or(false)
+}
+
+fn n(v: Option<f64>) -> i64 {
+    v.unwrap_or(0.0).round() as i64
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Period {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub tz: String,
+    pub cohort: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Volume {
+    /// 咨询量: conversations started (cycle 0 rows).
+    pub conversations: i64,
+    /// 咨询人数: distinct shop × customer.
+    pub customers: i64,
+    pub customer_messages: i64,
+    /// Human replies (greetings, auto-replies and bots excluded).
+    pub agent_messages: i64,
+    pub bot_messages: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RoundCounts {
+    pub human: i64,
+    pub bot: i64,
+    pub unanswered: i64,
+}
+
+/// Within-T rates: human rounds answered ≤ T / (human + unanswered rounds).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Within {
+    #[serde(rename = "30s")]
+    pub s30: Option<f64>,
+    #[serde(rename = "1m")]
+    pub m1: Option<f64>,
+    #[serde(rename = "3m")]
+    pub m3: Option<f64>,
+    #[serde(rename = "5m")]
+    pub m5: Option<f64>,
+    #[serde(rename = "10m")]
+    pub m10: Option<f64>,
+    #[serde(rename = "30m")]
+    pub m30: Option<f64>,
+    #[serde(rename = "1h")]
+    pub h1: Option<f64>,
+}
+
+impl Within {
+    fn from_rates(r: [Option<f64>; 7]) -> Within {
+        Within {
+            s30: r[0],
+            m1: r[1],
+            m3: r[2],
+            m5: r[3],
+            m10: r[4],
+            m30: r[5],
+            h1: r[6],
+        }
+    }
+    pub fn rates(&self) -> [Option<f64>; 7] {
+        [self.s30, self.m1, self.m3, self.m5, self.m10, self.m30, self.h1]
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Response {
+    pub frt_secs: Summary,
+    /// Cycles whose human clock started and that got no human reply.
+    pub frt_unanswered: i64,
+    pub response_secs: Summary,
+    pub rounds: RoundCounts,
+    pub within: Within,
+    /// 3分钟人工回复率 in the configured reading (per round or per buyer).
+    pub three_min_rate: Option<f64>,
+    pub three_min_rounds: i64,
+    pub three_min_buyers: i64,
+    /// 人工不服务率.
+    pub not_served_rate: Option<f64>,
+    /// 答问比 = agent messages / customer messages.
+    pub answer_ratio: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Resolution {
+    pub resolved: i64,
+    pub rate: Option<f64>,
+    /// Resolutions inferred (no status events) and explicit.
+    pub inferred: i64,
+    pub explicit: i64,
+    pub one_touch_rate: Option<f64>,
+    /// Resolved conversations followed by a reopen or a repeat contact / resolved.
+    pub reopen_rate: Option<f64>,
+    pub time_secs: Summary,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DimensionScore {
+    pub responses: i64,
+    pub csat_pct: Option<f64>,
+    pub dissatisfied_pct: Option<f64>,
+    pub mean: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Satisfaction {
+    /// Overall responses on the 1–5 and three-level scales.
+    pub responses: i64,
+    /// % rated 4–5.
+    pub csat_pct: Option<f64>,
+    /// 不满意率: % rated 1–2.
+    pub dissatisfied_pct: Option<f64>,
+    pub mean: Option<f64>,
+    /// Responses / conversations (survey sends are unknown).
+    pub response_rate: Option<f64>,
+    /// Counts of overall ratings 1..5.
+    pub distribution: BTreeMap<String, i64>,
+    /// % of 9–10 − % of 0–6 over 0–10 responses.
+    pub nps: Option<f64>,
+    pub nps_responses: i64,
+    pub by_dimension: BTreeMap<String, DimensionScore>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Conversion {
+    /// 询单 units.
+    pub inquiries: i64,
+    /// 成单 units.
+    pub converted: i64,
+    pub rate: Option<f64>,
+    /// 客单价 = amount of the orders credited / converted customers.
+    pub avg_order_value: Option<f64>,
+    pub order_amount: f64,
+    pub converted_customers: i64,
+}
+
+/// The numbers of one report row (the whole period, or one breakdown key).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Body {
+    pub volume: Volume,
+    pub response: Response,
+    pub resolution: Resolution,
+    pub satisfaction: Satisfaction,
+    pub conversion: Conversion,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BreakdownRow {
+    pub key: String,
+    #[serde(flatten)]
+    pub body: Body,
+}
+
+/// The report: serialises to the JSON contract of issue 3.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub period: Period,
+    #[serde(flatten)]
+    pub body: Body,
+    pub readings: Readings,
+    /// `--by` dimension (absent without one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<Breakdown>,
+    pub breakdown: Vec<BreakdownRow>,
+}
+
+/// The report for a query: overall numbers and, with `q.by`, one row per key.
+pub async fn report(ctx: &SessionContext, q: &ReportQuery) -> Result<Report> {
+    let overall = ReportQuery {
+        by: None,
+        ..q.clone()
+    };
+    let body = bodies(ctx, &overall).await?.remove("all").unwrap_or_default();
+    let breakdown = match q.by {
+        None => Vec::new(),
+        Some(_) => bodies(ctx, q)
+            .await?
+            .into_iter()
+            .map(|(key, body)| BreakdownRow { key, body })
+            .collect(),
+    };
+    Ok(Report {
+        period: Period {
+            from: q.from,
+            to: q.to,
+            tz: q.readings.timezone.clone(),
+            cohort: match q.cohort() {
+                Cohort::Start => "start".into(),
+                Cohort::Event => "event".into(),
+            },
+        },
+        body,
+        readings: q.readings.clone(),
+        by: q.by,
+        breakdown,
+    })
+}
+
+/// Every section, keyed by the query's breakdown key (`"all"` without one).
+async fn bodies(ctx: &SessionContext, q: &ReportQuery) -> Result<BTreeMap<String, Body>> {
+    let mut out: BTreeMap<String, Body> = BTreeMap::new();
+    if table_ok(ctx, CONVERSATIONS_TABLE) {
+        conversation_sections(ctx, q, &mut out).await?;
+    }
+    if table_ok(ctx, ROUNDS_TABLE) {
+        round_sections(ctx, q, &mut out).await?;
+    }
+    if table_ok(ctx, SURVEYS_TABLE) {
+        satisfaction(ctx, q, &mut out).await?;
+    }
+    if table_ok(ctx, INQUIRIES_TABLE) {
+        conversion(ctx, q, &mut out).await?;
+    }
+    for b in out.values_mut() {
+        b.response.answer_ratio = rate_f(b.volume.agent_messages, b.volume.customer_messages);
+        b.satisfaction.response_rate = rate(b.satisfaction.responses, b.volume.conversations);
+    }
+    Ok(out)
+}
+
+fn rate_f(num: i64, den: i64) -> Option<f64> {
+    rate(num, den)
+}
+
+async fn conversation_sections(ctx: &SessionContext, q: &ReportQuery, out: &mut BTreeMap<String, Body>) -> Result<()> {
+    let (k, w) = (q.key(T::Conv), q.filter(T::Conv));
+    let sql = format!(
+        "SELECT {k} AS k,
+           SUM(CASE WHEN cycle = 0 THEN 1 ELSE 0 END),
+           COUNT(DISTINCT CASE WHEN cycle = 0 THEN shop_id || '|' || customer END),
+           SUM(customer_messages), SUM(agent_messages), SUM(bot_messages),
+           SUM(CASE WHEN cycle = 0 AND window_customer THEN 1 ELSE 0 END),
+           SUM(CASE WHEN cycle = 0 AND not_served THEN 1 ELSE 0 END),
+           SUM(CASE WHEN cycle = 0 AND resolved THEN 1 ELSE 0 END),
+           SUM(CASE WHEN cycle = 0 AND resolution_source = 'inferred' THEN 1 ELSE 0 END),
+           SUM(CASE WHEN cycle = 0 AND one_touch THEN 1 ELSE 0 END),
+           SUM(CASE WHEN cycle = 0 AND resolved AND (reopened OR repeat_contact) THEN 1 ELSE 0 END)
+         FROM {CONVERSATIONS_TABLE} WHERE {w} GROUP BY 1"
+    );
+    for (key, v) in rows(ctx, &sql, 1).await? {
+        let b = out.entry(key[0].clone()).or_default();
+        let conversations = n(v[0]);
+        b.volume = Volume {
+            conversations,
+            customers: n(v[1]),
+            customer_messages: n(v[2]),
+            agent_messages: n(v[3]),
+            bot_messages: n(v[4]),
+        };
+        b.response.not_served_rate = rate(n(v[6]), n(v[5]));
+        let resolved = n(v[7]);
+        b.resolution.resolved = resolved;
+        b.resolution.rate = rate(resolved, conversations);
+        b.resolution.inferred = n(v[8]);
+        b.resolution.explicit = resolved - n(v[8]);
+        b.resolution.one_touch_rate = rate(n(v[9]), resolved);
+        b.resolution.reopen_rate = rate(n(v[10]), resolved);
+    }
+    let rc = q.resolution_col();
+    let sql = format!("SELECT {k}, {rc} FROM {CONVERSATIONS_TABLE} WHERE {w} AND cycle = 0 AND resolved");
+    for (key, v) in values(ctx, &sql).await? {
+        out.entry(key).or_default().resolution.time_secs = Summary::of(v);
+    }
+
+    // FRT per cycle, credited to the agent who replied; outbound cycles carry no clock.
+    let (k, w) = (q.key(T::Frt), q.filter(T::Frt));
+    let fc = q.frt_col();
+    let sql = format!("SELECT {k}, {fc} FROM {CONVERSATIONS_TABLE} WHERE {w} AND frt_answered");
+    for (key, v) in values(ctx, &sql).await? {
+        out.entry(key).or_default().response.frt_secs = Summary::of(v);
+    }
+    let sql = format!(
+        "SELECT {k}, COUNT(*) FROM {CONVERSATIONS_TABLE} WHERE {w} AND frt_answered = false GROUP BY 1"
+    );
+    for (key, v) in rows(ctx, &sql, 1).await? {
+        out.entry(key[0].clone()).or_default().response.frt_unanswered = n(v[0]);
+    }
+    Ok(())
+}
+
+async fn round_sections(ctx: &SessionContext, q: &ReportQuery, out: &mut BTreeMap<String, Body>) -> Result<()> {
+    let (k, w) = (q.key(T::Rounds), q.filter(T::Rounds));
+    let col = q.response_col();
+    let within: Vec<String> = WITHIN_T
+        .iter()
+        .map(|(_, t)| format!("SUM(CASE WHEN kind = 'human' AND {col} <= {t} THEN 1 ELSE 0 END)"))
+        .collect();
+    // 3-minute rate: rounds starting inside the window that wait for a human.
+    let ok = format!("kind = 'human' AND {col} <= {THREE_MIN_SECS}");
+    let sql = format!(
+        "SELECT {k},
+           SUM(CASE WHEN kind = 'human' THEN 1 ELSE 0 END),
+           SUM(CASE WHEN kind = 'bot' THEN 1 ELSE 0 END),
+           SUM(CASE WHEN kind = 'unanswered' THEN 1 ELSE 0 END),
+           SUM(CASE WHEN starts_in_window AND kind <> 'bot' THEN 1 ELSE 0 END),
+           SUM(CASE WHEN starts_in_window AND {ok} THEN 1 ELSE 0 END),
+           {}
+         FROM {ROUNDS_TABLE} WHERE {w} GROUP BY 1",
+        within.join(", ")
+    );
+    for (key, v) in rows(ctx, &sql, 1).await? {
+        let b = out.entry(key[0].clone()).or_default();
+        let (human, bot, unanswered) = (n(v[0]), n(v[1]), n(v[2]));
+        b.response.rounds = RoundCounts {
+            human,
+            bot,
+            unanswered,
+        };
+        let mut r = [None; 7];
+        for (i, slot) in r.iter_mut().enumerate() {
+            *slot = rate(n(v[5 + i]), human + unanswered);
+        }
+        b.response.within = Within::from_rates(r);
+        b.response.three_min_rounds = n(v[3]);
+        if q.readings.three_min_reading == ThreeMinReading::PerRound {
+            b.response.three_min_rate = rate(n(v[4]), n(v[3]));
+        }
+    }
+    let sql = format!("SELECT {k}, {col} FROM {ROUNDS_TABLE} WHERE {w} AND kind = 'human'");
+    for (key, v) in values(ctx, &sql).await? {
+        out.entry(key).or_default().response.response_secs = Summary::of(v);
+    }
+    // Per buyer: (buyers − buyers with any in-window round late or unanswered) / buyers.
+    let sql = format!(
+        "SELECT k, COUNT(*), SUM(ok) FROM (
+           SELECT {k} AS k, shop_id, customer, MIN(CASE WHEN {ok} THEN 1 ELSE 0 END) AS ok
+           FROM {ROUNDS_TABLE} WHERE {w} AND starts_in_window AND kind <> 'bot'
+           GROUP BY 1, 2, 3) t GROUP BY k"
+    );
+    for (key, v) in rows(ctx, &sql, 1).await? {
+        let b = out.entry(key[0].clone()).or_default();
+        b.response.three_min_buyers = n(v[0]);
+        if q.readings.three_min_reading == ThreeMinReading::PerBuyer {
+            b.response.three_min_rate = rate(n(v[1]), n(v[0]));
+        }
+    }
+    Ok(())
+}
+
+#[derive(Default)]
+struct Tally {
+    n: i64,
+    sat: i64,
+    dis: i64,
+    sum: f64,
+}
+
+impl Tally {
+    fn add(&mut self, score: f64, count: i64) {
+        self.n += count;
+        self.sum += score * count as f64;
+        if score >= 4.0 {
+            self.sat += count;
+        }
+        if score <= 2.0 {
+            self.dis += count;
+        }
+    }
+    fn pct(a: i64, b: i64) -> Option<f64> {
+        rate(a, b).map(|r| r * 100.0)
+    }
+    fn score(&self) -> DimensionScore {
+        DimensionScore {
+            responses: self.n,
+            csat_pct: Self::pct(self.sat, self.n),
+            dissatisfied_pct: Self::pct(self.dis, self.n),
+            mean: (self.n > 0).then(|| self.sum / self.n as f64),
+        }
+    }
+}
+
+async fn satisfaction(ctx: &SessionContext, q: &ReportQuery, out: &mut BTreeMap<String, Body>) -> Result<()> {
+    let (k, w) = (q.key(T::Surveys), q.filter(T::Surveys));
+    let sql = format!(
+        "SELECT {k}, dimension, scale, score, COUNT(*) FROM {SURVEYS_TABLE} WHERE {w} GROUP BY 1, 2, 3, 4"
+    );
+    let mut overall: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut dims: BTreeMap<String, BTreeMap<String, Tally>> = BTreeMap::new();
+    let mut nps: BTreeMap<String, (i64, i64, i64)> = BTreeMap::new();
+    let mut dist: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+    for (key, v) in rows(ctx, &sql, 2).await? {
+        let (scale, score, count) = (n(v[0]), v[1].unwrap_or(f64::NAN), n(v[2]));
+        let (k, dim) = (key[0].clone(), key[1].clone());
+        if scale == 10 {
+            let e = nps.entry(k).or_default();
+            e.0 += count;
+            e.1 += count * (score >= 9.0) as i64;
+            e.2 += count * (score <= 6.0) as i64;
+            continue;
+        }
+        dims.entry(k.clone()).or_default().entry(dim.clone()).or_default().add(score, count);
+        if is_overall(&dim) {
+            overall.entry(k.clone()).or_default().add(score, count);
+            *dist.entry(k).or_default().entry(format!("{score}")).or_default() += count;
+        }
+    }
+    for (k, t) in overall {
+        let s = &mut out.entry(k).or_default().satisfaction;
+        let d = t.score();
+        s.responses = d.responses;
+        s.csat_pct = d.csat_pct;
+        s.dissatisfied_pct = d.dissatisfied_pct;
+        s.mean = d.mean;
+    }
+    for (k, m) in dist {
+        out.entry(k).or_default().satisfaction.distribution = m;
+    }
+    for (k, m) in dims {
+        out.entry(k).or_default().satisfaction.by_dimension =
+            m.into_iter().map(|(d, t)| (d, t.score())).collect();
+    }
+    for (k, (total, pro, det)) in nps {
+        let s = &mut out.entry(k).or_default().satisfaction;
+        s.nps_responses = total;
+        s.nps = (total > 0).then(|| (pro - det) as f64 * 100.0 / total as f64);
+    }
+    Ok(())
+}
+
+async fn conversion(ctx: &SessionContext, q: &ReportQuery, out: &mut BTreeMap<String, Body>) -> Result<()> {
+    let (k, w) = (q.key(T::Inquiries), q.filter(T::Inquiries));
+    let sql = format!(
+        "SELECT {k},
+           SUM(CASE WHEN inquiry THEN 1 ELSE 0 END),
+           SUM(CASE WHEN converted THEN 1 ELSE 0 END),
+           SUM(CASE WHEN converted THEN order_amount ELSE 0 END),
+           COUNT(DISTINCT CASE WHEN converted THEN shop_id || '|' || customer END)
+         FROM {INQUIRIES_TABLE} WHERE {w} GROUP BY 1"
+    );
+    for (key, v) in rows(ctx, &sql, 1).await? {
+        let c = &mut out.entry(key[0].clone()).or_default().conversion;
+        c.inquiries = n(v[0]);
+        c.converted = n(v[1]);
+        c.rate = rate(c.converted, c.inquiries);
+        c.order_amount = v[2].unwrap_or(0.0);
+        c.converted_customers = n(v[3]);
+        c.avg_order_value = (c.converted_customers > 0).then(|| c.order_amount / c.converted_customers as f64);
+    }
+    Ok(())
+}
+
+/// Time buckets of a series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Grain {
+    Hour,
+    Day,
+    Week,
+    Month,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SeriesPoint {
+    /// `2026-11-11 10`, `2026-11-11`, the Monday of the week, or `2026-11`.
+    pub bucket: String,
+    pub volume: Volume,
+}
+
+/// Volume per shop-local hour, day, ISO week (keyed by its Monday) or month.
+pub async fn series(ctx: &SessionContext, q: &ReportQuery, grain: Grain) -> Result<Vec<SeriesPoint>> {
+    let d = q.date_col(T::Conv);
+    let key = match grain {
+        Grain::Hour => format!("CAST({d} AS VARCHAR) || ' ' || lpad(CAST(local_hour AS VARCHAR), 2, '0')"),
+        Grain::Day => format!("CAST({d} AS VARCHAR)"),
+        Grain::Week => format!("CAST(CAST(date_trunc('week', CAST({d} AS TIMESTAMP)) AS DATE) AS VARCHAR)"),
+        Grain::Month => format!("substr(CAST({d} AS VARCHAR), 1, 7)"),
+    };
+    let q2 = ReportQuery {
+        by: None,
+        ..q.clone()
+    };
+    volume_grouped(ctx, &q2, &key).await.map(|m| {
+        m.into_iter()
+            .map(|(bucket, volume)| SeriesPoint { bucket, volume })
+            .collect()
+    })
+}
+
+async fn volume_grouped(ctx: &SessionContext, q: &ReportQuery, key: &str) -> Result<BTreeMap<String, Volume>> {
+    let w = q.filter(T::Conv);
+    let sql = format!(
+        "SELECT {key},
+           SUM(CASE WHEN cycle = 0 THEN 1 ELSE 0 END),
+           COUNT(DISTINCT CASE WHEN cycle = 0 THEN shop_id || '|' || customer END),
+           SUM(customer_messages), SUM(agent_messages), SUM(bot_messages)
+         FROM {CONVERSATIONS_TABLE} WHERE {w} GROUP BY 1"
+    );
+    Ok(rows(ctx, &sql, 1)
+        .await?
+        .into_iter()
+        .map(|(k, v)| {
+            (
+                k[0].clone(),
+                Volume {
+                    conversations: n(v[0]),
+                    customers: n(v[1]),
+                    customer_messages: n(v[2]),
+                    agent_messages: n(v[3]),
+                    bot_messages: n(v[4]),
+                },
+            )
+        })
+        .collect())
+}
+
+/// Conversations started per shop-local weekday (row 0 = Monday) × hour (column).
+pub async fn heatmap(ctx: &SessionContext, q: &ReportQuery) -> Result<Vec<Vec<i64>>> {
+    let w = q.filter(T::Conv);
+    let sql = format!(
+        "SELECT weekday, local_hour, COUNT(*) FROM {CONVERSATIONS_TABLE} WHERE {w} AND cycle = 0 GROUP BY 1, 2"
+    );
+    let mut grid = vec![vec![0i64; 24]; 7];
+    for (_, v) in rows(ctx, &sql, 0).await? {
+        let (d, h) = (n(v[0]), n(v[1]));
+        if (1..=7).contains(&d) && (0..24).contains(&h) {
+            grid[(d - 1) as usize][h as usize] = n(v[2]);
+        }
+    }
+    Ok(grid)
+}
+
+/// Volume by product (conversations naming it), channel, platform or shop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VolumeBy {
+    Product,
+    Channel,
+    Platform,
+    Shop,
+}
+
+pub async fn volume_by(ctx: &SessionContext, q: &ReportQuery, by: VolumeBy) -> Result<BTreeMap<String, Volume>> {
+    match by {
+        VolumeBy::Channel => volume_grouped(ctx, q, "channel").await,
+        VolumeBy::Platform => volume_grouped(ctx, q, "platform").await,
+        VolumeBy::Shop => volume_grouped(ctx, q, "shop_id").await,
+        VolumeBy::Product => {
+            // Split the product lists here: a conversation counts once per product.
+            let per_list = volume_grouped(ctx, q, "COALESCE(product_ids, '')").await?;
+            let mut out: BTreeMap<String, Volume> = BTreeMap::new();
+            for (list, v) in per_list {
+                for p in list.split(',').filter(|p| !p.is_empty()) {
+                    let e = out.entry(p.to_string()).or_default();
+                    e.conversations += v.conversations;
+                    e.customers += v.customers;
+                    e.customer_messages += v.customer_messages;
+                    e.agent_messages += v.agent_messages;
+                    e.bot_messages += v.bot_messages;
+                }
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// Human-round response times in the METRICS.md buckets (≤30 s … 1 h, > 1 h,
+/// unanswered), counts in bucket order.
+pub async fn response_distribution(ctx: &SessionContext, q: &ReportQuery) -> Result<Vec<(String, i64)>> {
+    let (w, col) = (q.filter(T::Rounds), q.response_col());
+    let mut cases = String::from("CASE WHEN kind = 'unanswered' THEN 8");
+    for (i, (_, t)) in WITHIN_T.iter().enumerate() {
+        cases.push_str(&format!(" WHEN {col} <= {t} THEN {i}"));
+    }
+    cases.push_str(" ELSE 7 END");
+    let sql = format!("SELECT {cases}, COUNT(*) FROM {ROUNDS_TABLE} WHERE {w} AND kind <> 'bot' GROUP BY 1");
+    let mut counts = [0i64; 9];
+    for (_, v) in rows(ctx, &sql, 0).await? {
+        let b = n(v[0]);
+        if (0..9).contains(&b) {
+            counts[b as usize] = n(v[1]);
+        }
+    }
+    let mut labels: Vec<String> = WITHIN_T.iter().map(|(l, _)| format!("≤{l}")).collect();
+    labels.push(">1h".into());
+    labels.push("unanswered".into());
+    Ok(labels.into_iter().zip(counts).collect())
+}

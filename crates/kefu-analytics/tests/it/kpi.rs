@@ -1,0 +1,319 @@
+//! KPI SQL over hand-made facts registered as MemTables; every number by hand.
+//!
+//! Shop s1 (Asia/Shanghai, window 08:00–23:00). 2026-11-11 is a Wednesday.
+//! * k1 (u1, 11-11): C 10:00:00, A1 10:00:30 (30 s), C 10:02:00, A1 10:04:00 (120 s),
+//!   resolve 10:05 → explicit, 300 s; two human rounds → not one-touch. FRT 30 s.
+//! * k2 (u2, 11-11): C 11:00:00, bot 11:00:05 (bot round), C 11:01:00, A2 11:11:00
+//!   (600 s) → FRT from 11:01 = 600 s; inferred resolved at 11:11 (660 s), one-touch.
+//! * k3 (u3, 11-12): C 23:30 (outside the window), never answered.
+//! * k4 (u4, 11-12): C 12:00, auto-reply 12:00:01 → unanswered, 人工不服务.
+
+use crate::common::*;
+use kefu_analytics::kpi::{heatmap, response_distribution, series, volume_by};
+use kefu_analytics::{
+    Breakdown, Grain, Readings, ReportQuery, VolumeBy, build_all, register_facts, report,
+};
+use kefu_model::config::ThreeMinReading;
+use kefu_model::{Sender, ShopConfig};
+use datafusion::prelude::SessionContext;
+
+fn ctx() -> SessionContext {
+    let m = all(vec![
+        Conv::new("k1", "u1")
+            .c("2026-11-11 10:00:00")
+            .product("P1")
+            .a("2026-11-11 10:00:30", "A1")
+            .c("2026-11-11 10:02:00")
+            .a("2026-11-11 10:04:00", "A1")
+            .ev("2026-11-11 10:05:00", Sender::System, "resolve"),
+        Conv::new("k2", "u2")
+            .c("2026-11-11 11:00:00")
+            .product("P1")
+            .b("2026-11-11 11:00:05")
+            .c("2026-11-11 11:01:00")
+            .a("2026-11-11 11:11:00", "A2"),
+        Conv::new("k3", "u3").c("2026-11-12 23:30:00").product("P2"),
+        Conv::new("k4", "u4")
+            .c("2026-11-12 12:00:00")
+            .auto("2026-11-12 12:00:01", "A1"),
+    ]);
+    let s = vec![
+        survey("sv1", Some("k1"), "u1", "2026-11-11 10:06:00", 5.0, 5, "overall"),
+        survey("sv2", Some("k2"), "u2", "2026-11-11 11:12:00", 1.0, 3, "overall"),
+        survey("sv3", Some("k2"), "u2", "2026-11-11 11:12:00", 3.0, 3, "attitude"),
+        survey("sv4", Some("k1"), "u1", "2026-11-11 10:06:00", 10.0, 10, "nps"),
+        survey("sv5", Some("k2"), "u2", "2026-11-11 11:12:00", 5.0, 10, "nps"),
+    ];
+    let o = vec![
+        order("O1", "u1", "2026-11-12 09:00:00", None, 100.0), // converts u1's 11-11
+        order("O2", "u2", "2026-11-05 09:00:00", Some("2026-11-05 09:00:00"), 50.0), // after-sales
+        order("O3", "u4", "2026-11-20 09:00:00", None, 70.0), // outside the window
+    ];
+    let f = build_all(&m, &o, &s, |_| ShopConfig::default()).unwrap();
+    let ctx = SessionContext::new();
+    register_facts(&ctx, &f).unwrap();
+    ctx
+}
+
+fn close(a: Option<f64>, b: f64) {
+    assert!(a.is_some_and(|a| (a - b).abs() < 1e-9), "expected {b}, got {a:?}");
+}
+
+#[tokio::test]
+async fn overall_report_by_hand() {
+    let ctx = ctx();
+    let r = report(&ctx, &ReportQuery::default()).await.unwrap();
+    let b = &r.body;
+    // Volume: 4 conversations, 4 customers, 6 customer messages, 3 human replies.
+    assert_eq!(
+        (b.volume.conversations, b.volume.customers, b.volume.customer_messages, b.volume.agent_messages),
+        (4, 4, 6, 3)
+    );
+    // Rounds: human 30, 120, 600; bot 1; unanswered k3, k4.
+    let resp = &b.response;
+    assert_eq!((resp.rounds.human, resp.rounds.bot, resp.rounds.unanswered), (3, 1, 2));
+    // Response: mean (30+120+600)/3 = 250; p50 120; p90 rank 1.8 → 120 + 0.8·480 = 504.
+    assert_eq!(resp.response_secs.n, 3);
+    close(resp.response_secs.mean, 250.0);
+    close(resp.response_secs.p50, 120.0);
+    close(resp.response_secs.p90, 504.0);
+    // FRT: 30 and 600; p50 315; p90 30 + 0.9·570 = 543; k3 and k4 unanswered.
+    assert_eq!((resp.frt_secs.n, resp.frt_unanswered), (2, 2));
+    close(resp.frt_secs.mean, 315.0);
+    close(resp.frt_secs.p50, 315.0);
+    close(resp.frt_secs.p90, 543.0);
+    // Within-T over human + unanswered = 5: ≤30s 1, ≤1m 1, ≤3m 2, ≤5m 2, ≤10m 3 (600 ≤ 600).
+    let w = resp.within.rates();
+    for (got, want) in w.iter().zip([0.2, 0.2, 0.4, 0.4, 0.6, 0.6, 0.6]) {
+        close(*got, want);
+    }
+    // 3-minute per round: in-window waiting rounds k1×2 (ok, ok), k2 (600 s), k4 → 2/4.
+    close(resp.three_min_rate, 0.5);
+    assert_eq!((resp.three_min_rounds, resp.three_min_buyers), (4, 3));
+    // Not served: window conversations k1, k2, k4; only k4 without a human reply → 1/3.
+    close(resp.not_served_rate, 1.0 / 3.0);
+    close(resp.answer_ratio, 0.5);
+
+    // Resolution: k1 explicit (300 s), k2 inferred (660 s) → 2/4; one-touch k2 → 1/2.
+    let res = &b.resolution;
+    assert_eq!((res.resolved, res.explicit, res.inferred), (2, 1, 1));
+    close(res.rate, 0.5);
+    close(res.one_touch_rate, 0.5);
+    close(res.reopen_rate, 0.0);
+    close(res.time_secs.mean, 480.0);
+    close(res.time_secs.p90, 624.0);
+
+    // Satisfaction: overall 5 (k1) and 1 (k2, 不满意) → CSAT 50 %, 不满意 50 %, mean 3;
+    // response rate 2/4; NPS: one 10, one 5 → 50 % − 50 % = 0.
+    let s = &b.satisfaction;
+    assert_eq!(s.responses, 2);
+    close(s.csat_pct, 50.0);
+    close(s.dissatisfied_pct, 50.0);
+    close(s.mean, 3.0);
+    close(s.response_rate, 0.5);
+    close(s.nps, 0.0);
+    assert_eq!(s.nps_responses, 2);
+    assert_eq!(s.distribution.get("1"), Some(&1));
+    assert_eq!(s.distribution.get("5"), Some(&1));
+    let att = &s.by_dimension["attitude"];
+    assert_eq!(att.responses, 1);
+    close(att.csat_pct, 0.0);
+    close(att.mean, 3.0);
+
+    // Conversion: units u1 11-11 (converted by O1, 100), u2 11-11 (after-sales, O2 paid
+    // 11-05), u3 11-12, u4 11-12 (O3 on 11-20 is outside) → 询单 3, 成单 1, 客单价 100.
+    let c = &b.conversion;
+    assert_eq!((c.inquiries, c.converted), (3, 1));
+    close(c.rate, 1.0 / 3.0);
+    close(c.avg_order_value, 100.0);
+}
+
+#[tokio::test]
+async fn readings_filters_and_breakdowns() {
+    let ctx = ctx();
+    // Per-buyer 3-minute reading: buyers u1 (all ok), u2 (late), u4 (unanswered) → 1/3.
+    let q = ReportQuery {
+        readings: Readings {
+            three_min_reading: ThreeMinReading::PerBuyer,
+            ..Readings::default()
+        },
+        ..ReportQuery::default()
+    };
+    close(report(&ctx, &q).await.unwrap().body.response.three_min_rate, 1.0 / 3.0);
+
+    // One day: 11-12 holds k3 and k4 only.
+    let day = "2026-11-12".parse().ok();
+    let q = ReportQuery {
+        from: day,
+        to: day,
+        ..ReportQuery::default()
+    };
+    let r = report(&ctx, &q).await.unwrap();
+    assert_eq!(r.body.volume.conversations, 2);
+    assert_eq!(r.body.response.rounds.unanswered, 2);
+    assert_eq!(r.body.response.response_secs.n, 0);
+    assert_eq!(r.body.satisfaction.responses, 0);
+    assert_eq!(r.body.conversion.inquiries, 2);
+
+    // Another shop: nothing, and rates are null rather than 0.
+    let q = ReportQuery {
+        shop: Some("s2".into()),
+        ..ReportQuery::default()
+    };
+    let r = report(&ctx, &q).await.unwrap();
+    assert_eq!(r.body.volume.conversations, 0);
+    assert_eq!(r.body.resolution.rate, None);
+
+    // By agent: conversations by last human agent; rounds by replier.
+    let q = ReportQuery {
+        by: Some(Breakdown::Agent),
+        ..ReportQuery::default()
+    };
+    let r = report(&ctx, &q).await.unwrap();
+    let row = |k: &str| &r.breakdown.iter().find(|b| b.key == k).unwrap().body;
+    assert_eq!(row("A1").volume.conversations, 1);
+    assert_eq!(row("A1").response.response_secs.n, 2);
+    close(row("A1").response.response_secs.mean, 75.0);
+    close(row("A1").response.frt_secs.mean, 30.0);
+    close(row("A2").response.frt_secs.mean, 600.0);
+    close(row("A1").satisfaction.csat_pct, 100.0);
+    close(row("A2").satisfaction.dissatisfied_pct, 100.0);
+    assert_eq!(row("A1").conversion.converted, 1);
+    assert_eq!(row("-").volume.conversations, 2);
+
+    // By day.
+    let q = ReportQuery {
+        by: Some(Breakdown::Day),
+        ..ReportQuery::default()
+    };
+    let r = report(&ctx, &q).await.unwrap();
+    let keys: Vec<(&str, i64)> = r
+        .breakdown
+        .iter()
+        .map(|b| (b.key.as_str(), b.body.volume.conversations))
+        .collect();
+    assert_eq!(keys, vec![("2026-11-11", 2), ("2026-11-12", 2)]);
+
+    // Agent filter.
+    let q = ReportQuery {
+        agent: Some("A2".into()),
+        ..ReportQuery::default()
+    };
+    let r = report(&ctx, &q).await.unwrap();
+    assert_eq!(r.body.volume.conversations, 1);
+    assert_eq!(r.body.response.rounds.human, 1);
+}
+
+#[tokio::test]
+async fn json_contract_and_text() {
+    let ctx = ctx();
+    let q = ReportQuery {
+        by: Some(Breakdown::Hour),
+        ..ReportQuery::default()
+    };
+    let r = report(&ctx, &q).await.unwrap();
+    let v = serde_json::to_value(&r).unwrap();
+    let has = |path: &str| {
+        let mut cur = &v;
+        for p in path.split('.') {
+            cur = cur.get(p).unwrap_or_else(|| panic!("missing {path}"));
+        }
+    };
+    for p in [
+        "period.from", "period.to", "period.tz", "period.cohort",
+        "volume.conversations", "volume.customers", "volume.customer_messages", "volume.agent_messages",
+        "response.frt_secs.n", "response.frt_secs.mean", "response.frt_secs.p50", "response.frt_secs.p90",
+        "response.response_secs.n", "response.response_secs.p90",
+        "response.rounds.human", "response.rounds.bot", "response.rounds.unanswered",
+        "response.within.30s", "response.within.1m", "response.within.3m", "response.within.5m",
+        "response.within.10m", "response.within.30m", "response.within.1h",
+        "response.three_min_rate", "response.not_served_rate", "response.answer_ratio",
+        "resolution.rate", "resolution.inferred", "resolution.one_touch_rate", "resolution.reopen_rate",
+        "resolution.time_secs.p50",
+        "satisfaction.responses", "satisfaction.csat_pct", "satisfaction.dissatisfied_pct",
+        "satisfaction.mean", "satisfaction.nps", "satisfaction.by_dimension",
+        "conversion.inquiries", "conversion.converted", "conversion.rate", "conversion.avg_order_value",
+        "readings.round_start", "readings.business_hours", "breakdown",
+    ] {
+        has(p);
+    }
+    assert_eq!(v["period"]["cohort"], "start");
+    assert_eq!(v["response"]["within"]["1m"], 0.2);
+    let hours: Vec<&str> = v["breakdown"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(hours, vec!["10", "11", "12", "23"]);
+    assert!(v["breakdown"][0]["volume"]["conversations"].is_number());
+
+    let text = r.render_text();
+    assert!(text.contains("首次响应 FRT"));
+    assert!(text.contains("询单转化率 Conversion rate"));
+    assert!(text.contains("分组 Breakdown"));
+}
+
+#[tokio::test]
+async fn series_heatmap_distribution_products() {
+    let ctx = ctx();
+    let q = ReportQuery::default();
+    let s = series(&ctx, &q, Grain::Day).await.unwrap();
+    let got: Vec<(&str, i64)> = s.iter().map(|p| (p.bucket.as_str(), p.volume.conversations)).collect();
+    assert_eq!(got, vec![("2026-11-11", 2), ("2026-11-12", 2)]);
+    let m = series(&ctx, &q, Grain::Month).await.unwrap();
+    assert_eq!((m[0].bucket.as_str(), m[0].volume.customer_messages), ("2026-11", 6));
+    let w = series(&ctx, &q, Grain::Week).await.unwrap();
+    assert_eq!(w[0].bucket, "2026-11-09"); // the Monday
+    let h = series(&ctx, &q, Grain::Hour).await.unwrap();
+    assert_eq!(h[0].bucket, "2026-11-11 10");
+
+    // Wednesday (row 2) 10h and 11h; Thursday (row 3) 12h and 23h.
+    let g = heatmap(&ctx, &q).await.unwrap();
+    assert_eq!((g[2][10], g[2][11], g[3][12], g[3][23]), (1, 1, 1, 1));
+    assert_eq!(g.iter().flatten().sum::<i64>(), 4);
+
+    let d = response_distribution(&ctx, &q).await.unwrap();
+    let counts: Vec<i64> = d.iter().map(|x| x.1).collect();
+    // ≤30s: 30; ≤3m: 120; ≤10m: 600; unanswered: 2.
+    assert_eq!(counts, vec![1, 0, 1, 0, 1, 0, 0, 0, 2]);
+
+    let p = volume_by(&ctx, &q, VolumeBy::Product).await.unwrap();
+    assert_eq!((p["P1"].conversations, p["P2"].conversations), (2, 1));
+    let c = volume_by(&ctx, &q, VolumeBy::Channel).await.unwrap();
+    assert_eq!(c["chat"].conversations, 4);
+}
+
+/// A conversation across shop-local midnight: by start cohort its rounds belong to the
+/// day it started; by event time each round to its own day.
+#[tokio::test]
+async fn cohort_start_versus_event_time() {
+    let m = Conv::new("x", "u1")
+        .c("2026-11-11 22:50:00")
+        .a("2026-11-11 22:51:00", "A1") // 60 s
+        .c("2026-11-12 09:00:00")
+        .a("2026-11-12 09:00:30", "A1") // 30 s
+        .msgs;
+    let f = build_all(&m, &[], &[], |_| ShopConfig::default()).unwrap();
+    let ctx = SessionContext::new();
+    register_facts(&ctx, &f).unwrap();
+    let d11 = "2026-11-11".parse().ok();
+    let d12 = "2026-11-12".parse().ok();
+    let q = |day, cohort| ReportQuery {
+        from: day,
+        to: day,
+        cohort: Some(cohort),
+        ..ReportQuery::default()
+    };
+    use kefu_model::config::Cohort::{Event, Start};
+    let r = report(&ctx, &q(d11, Start)).await.unwrap();
+    assert_eq!((r.body.volume.conversations, r.body.response.rounds.human), (1, 2));
+    let r = report(&ctx, &q(d12, Start)).await.unwrap();
+    assert_eq!((r.body.volume.conversations, r.body.response.rounds.human), (0, 0));
+    let r = report(&ctx, &q(d12, Event)).await.unwrap();
+    assert_eq!(r.body.response.rounds.human, 1);
+    close(r.body.response.response_secs.mean, 30.0);
+    assert_eq!(r.period.cohort, "event");
+    // Inquiries are per day in both: 11-11 and 11-12.
+    assert_eq!(r.body.conversion.inquiries, 1);
+}

@@ -1,0 +1,345 @@
+//! The data directory: one Delta Lake table per record kind, queried with DataFusion.
+//!
+//! Invariants:
+//! * A table changes only by a Delta commit. An [`Appender`] streams batches into
+//!   parquet files that no snapshot references until its single commit, so a process
+//!   killed at any moment leaves each table as it was before or after, never between
+//!   (orphan files of a killed ingest are invisible and removed by `vacuum`).
+//! * Queries read exactly the files of the current snapshot (never a directory
+//!   glob: after OPTIMIZE the replaced files stay on disk until VACUUM).
+//! * Strings are `Utf8` end to end (DataFusion's view types are switched off), so the
+//!   schemas in `kefu-model` hold for query results too.
+
+use datafusion::arrow::array::{Array, Int64Array, RecordBatch};
+use datafusion::arrow::datatypes::{Schema, SchemaRef};
+use datafusion::datasource::MemTable;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::prelude::{SessionConfig, SessionContext};
+use deltalake::DeltaTable;
+use deltalake::kernel::engine::arrow_conversion::TryIntoKernel;
+use deltalake::kernel::transaction::{CommitBuilder, CommitProperties};
+use deltalake::kernel::{Action, Add, StructType};
+use deltalake::protocol::{DeltaOperation, SaveMode};
+use deltalake::writer::{DeltaWriter, RecordBatchWriter};
+use kefu_model::Table;
+use kefu_model::schema::{self, PARTITION_COLUMN};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use url::Url;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("data directory {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("delta table {table}: {source}")]
+    Delta {
+        table: String,
+        source: deltalake::DeltaTableError,
+    },
+    #[error("query: {0}")]
+    Query(#[from] datafusion::error::DataFusionError),
+    #[error("{0}")]
+    Other(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// A stored table: its name, schema and partition column.
+#[derive(Debug, Clone)]
+pub struct TableDef {
+    pub name: String,
+    pub schema: SchemaRef,
+    pub partition_columns: Vec<String>,
+}
+
+impl TableDef {
+    pub fn new(name: &str, schema: SchemaRef, partition_columns: &[&str]) -> Self {
+        TableDef {
+            name: name.to_string(),
+            schema,
+            partition_columns: partition_columns.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    /// A source table of `kefu-model`, partitioned by shop-local month.
+    pub fn source(t: Table) -> Self {
+        TableDef::new(t.name(), schema::for_table(t), &[PARTITION_COLUMN])
+    }
+
+    /// The schema of the parquet files: Delta keeps partition values in paths.
+    fn file_schema(&self) -> SchemaRef {
+        let fields: Vec<_> = self
+            .schema
+            .fields()
+            .iter()
+            .filter(|f| !self.partition_columns.contains(f.name()))
+            .cloned()
+            .collect();
+        Arc::new(Schema::new(fields))
+    }
+}
+
+/// The data directory.
+#[derive(Debug, Clone)]
+pub struct Store {
+    root: PathBuf,
+    extra: Vec<TableDef>,
+}
+
+fn delta_err(table: &str) -> impl FnOnce(deltalake::DeltaTableError) -> StoreError + '_ {
+    move |source| StoreError::Delta {
+        table: table.to_string(),
+        source,
+    }
+}
+
+impl Store {
+    /// Opens (creating when needed) the data directory and its source tables.
+    pub async fn open(root: &Path) -> Result<Store> {
+        std::fs::create_dir_all(root.join("tables")).map_err(|source| StoreError::Io {
+            path: root.display().to_string(),
+            source,
+        })?;
+        let root = root.canonicalize().map_err(|source| StoreError::Io {
+            path: root.display().to_string(),
+            source,
+        })?;
+        let store = Store { root, extra: Vec::new() };
+        for t in Table::ALL {
+            store.ensure(&TableDef::source(t)).await?;
+        }
+        Ok(store)
+    }
+
+    /// Adds derived tables (e.g. conversation facts) that sessions register too.
+    pub async fn with_tables(mut self, defs: Vec<TableDef>) -> Result<Store> {
+        for d in &defs {
+            self.ensure(d).await?;
+        }
+        self.extra = defs;
+        Ok(self)
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn defs(&self) -> Vec<TableDef> {
+        Table::ALL.into_iter().map(TableDef::source).chain(self.extra.iter().cloned()).collect()
+    }
+
+    fn def(&self, name: &str) -> Result<TableDef> {
+        self.defs()
+            .into_iter()
+            .find(|d| d.name == name)
+            .ok_or_else(|| StoreError::Other(format!("unknown table '{name}'")))
+    }
+
+    pub fn table_url(&self, name: &str) -> Result<Url> {
+        let p = self.root.join("tables").join(name);
+        Url::from_directory_path(&p).map_err(|_| StoreError::Other(format!("bad path {}", p.display())))
+    }
+
+    /// Creates the Delta table when it does not exist yet.
+    async fn ensure(&self, def: &TableDef) -> Result<()> {
+        let dir = self.root.join("tables").join(&def.name);
+        if dir.join("_delta_log").exists() {
+            return Ok(());
+        }
+        std::fs::create_dir_all(&dir).map_err(|source| StoreError::Io {
+            path: dir.display().to_string(),
+            source,
+        })?;
+        let url = self.table_url(&def.name)?;
+        let table = DeltaTable::try_from_url(url).await.map_err(delta_err(&def.name))?;
+        let kernel: StructType = def
+            .schema
+            .as_ref()
+            .try_into_kernel()
+            .map_err(|e| StoreError::Other(format!("schema of {}: {e}", def.name)))?;
+        let created = table
+            .create()
+            .with_table_name(def.name.clone())
+            .with_columns(kernel.fields().cloned())
+            .with_partition_columns(def.partition_columns.clone())
+            .with_save_mode(SaveMode::Ignore)
+            .await;
+        match created {
+            Ok(_) => Ok(()),
+            // Another process created it first: that is fine.
+            Err(_) if dir.join("_delta_log").join("00000000000000000000.json").exists() => Ok(()),
+            Err(e) => Err(delta_err(&def.name)(e)),
+        }
+    }
+
+    /// The current snapshot of a table.
+    pub async fn load(&self, name: &str) -> Result<DeltaTable> {
+        let url = self.table_url(name)?;
+        deltalake::open_table(url).await.map_err(delta_err(name))
+    }
+
+    /// The table's current version (each commit adds one).
+    pub async fn version(&self, name: &str) -> Result<i64> {
+        Ok(self.load(name).await?.version().unwrap_or(-1))
+    }
+
+    /// Starts an append to a table; nothing is visible until [`Appender::commit`].
+    pub async fn appender(&self, name: &str) -> Result<Appender> {
+        let table = self.load(name).await?;
+        let writer = RecordBatchWriter::for_table(&table)
+            .map_err(delta_err(name))?
+            .with_target_file_size(128 * 1024 * 1024);
+        Ok(Appender {
+            name: name.to_string(),
+            table,
+            writer,
+            adds: Vec::new(),
+            rows: 0,
+        })
+    }
+
+    /// A DataFusion session with every table registered at its current snapshot.
+    pub async fn session(&self) -> Result<SessionContext> {
+        let mut config = SessionConfig::new().with_information_schema(true);
+        config.options_mut().execution.parquet.schema_force_view_types = false;
+        config.options_mut().sql_parser.map_string_types_to_utf8view = false;
+        let ctx = SessionContext::new_with_config(config);
+        for def in self.defs() {
+            self.register(&ctx, &def).await?;
+        }
+        Ok(ctx)
+    }
+
+    async fn register(&self, ctx: &SessionContext, def: &TableDef) -> Result<()> {
+        let table = self.load(&def.name).await?;
+        let uris: Vec<String> = table.get_file_uris().map_err(delta_err(&def.name))?.collect();
+        let schema = def.file_schema();
+        let provider: Arc<dyn datafusion::catalog::TableProvider> = if uris.is_empty() {
+            Arc::new(MemTable::try_new(schema, vec![vec![]])?)
+        } else {
+            let urls = uris
+                .iter()
+                .map(|u| ListingTableUrl::parse(u))
+                .collect::<std::result::Result<Vec<_>, _>>()?;
+            let options = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+            let config = ListingTableConfig::new_with_multi_paths(urls)
+                .with_listing_options(options)
+                .with_schema(schema);
+            Arc::new(ListingTable::try_new(config)?)
+        };
+        ctx.register_table(def.name.as_str(), provider)?;
+        Ok(())
+    }
+
+    /// Runs SQL over the current snapshot.
+    pub async fn sql(&self, sql: &str) -> Result<Vec<RecordBatch>> {
+        let ctx = self.session().await?;
+        Ok(ctx.sql(sql).await?.collect().await?)
+    }
+
+    /// Number of rows in a table.
+    pub async fn count(&self, name: &str) -> Result<u64> {
+        self.def(name)?;
+        let b = self.sql(&format!("SELECT count(*) AS n FROM {name}")).await?;
+        Ok(b.first()
+            .and_then(|b| b.column(0).as_any().downcast_ref::<Int64Array>().map(|a| a.value(0)))
+            .unwrap_or(0) as u64)
+    }
+
+    /// Every row key of a table, for dropping duplicates across ingests.
+    pub async fn row_keys(&self, name: &str) -> Result<HashSet<i64>> {
+        self.def(name)?;
+        let batches = self.sql(&format!("SELECT row_key FROM {name}")).await?;
+        let mut keys = HashSet::with_capacity(batches.iter().map(|b| b.num_rows()).sum());
+        for b in batches {
+            let a = b
+                .column(0)
+                .as_any()
+                .downcast_ref::<Int64Array>()
+                .ok_or_else(|| StoreError::Other("row_key is not Int64".into()))?;
+            keys.extend(a.iter().flatten());
+        }
+        Ok(keys)
+    }
+
+    /// Compacts small files (one commit; replaced files stay until [`Store::vacuum`]).
+    pub async fn optimize(&self, name: &str) -> Result<u64> {
+        let table = self.load(name).await?;
+        let (_, metrics) = table.optimize().await.map_err(delta_err(name))?;
+        Ok(metrics.num_files_removed)
+    }
+
+    /// Deletes files no snapshot references any more (orphans of killed ingests,
+    /// files replaced by optimize), older than `retention_hours`.
+    pub async fn vacuum(&self, name: &str, retention_hours: u64) -> Result<usize> {
+        let table = self.load(name).await?;
+        let (_, metrics) = table
+            .vacuum()
+            .with_retention_period(chrono::Duration::hours(retention_hours as i64))
+            .with_enforce_retention_duration(false)
+            .await
+            .map_err(delta_err(name))?;
+        Ok(metrics.files_deleted.len())
+    }
+}
+
+/// A pending append to one table.
+pub struct Appender {
+    name: String,
+    table: DeltaTable,
+    writer: RecordBatchWriter,
+    adds: Vec<Add>,
+    rows: u64,
+}
+
+impl Appender {
+    /// Streams a batch into parquet files (bounded memory; invisible until commit).
+    pub async fn write(&mut self, batch: RecordBatch) -> Result<()> {
+        if batch.num_rows() == 0 {
+            return Ok(());
+        }
+        self.rows += batch.num_rows() as u64;
+        self.writer.write(batch).await.map_err(delta_err(&self.name))?;
+        Ok(())
+    }
+
+    /// Finishes the open files without committing (keeps memory bounded on long
+    /// ingests: each flush closes the current parquet files).
+    pub async fn flush(&mut self) -> Result<()> {
+        let adds = self.writer.flush().await.map_err(delta_err(&self.name))?;
+        self.adds.extend(adds);
+        Ok(())
+    }
+
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Makes everything written visible in one Delta commit. Returns the new version,
+    /// or `None` when nothing was written (no empty commits).
+    pub async fn commit(mut self, metadata: serde_json::Map<String, serde_json::Value>) -> Result<Option<i64>> {
+        self.flush().await?;
+        if self.adds.is_empty() {
+            return Ok(None);
+        }
+        let snapshot = self.table.snapshot().map_err(delta_err(&self.name))?;
+        let partition_by = Some(snapshot.metadata().partition_columns().to_vec()).filter(|p| !p.is_empty());
+        let operation = DeltaOperation::Write {
+            mode: SaveMode::Append,
+            partition_by,
+            predicate: None,
+        };
+        let actions: Vec<Action> = self.adds.into_iter().map(Action::Add).collect();
+        let finalized = CommitBuilder::from(CommitProperties::default().with_metadata(metadata))
+            .with_actions(actions)
+            .build(Some(snapshot), self.table.log_store(), operation)
+            .await
+            .map_err(delta_err(&self.name))?;
+        Ok(Some(finalized.version()))
+    }
+}

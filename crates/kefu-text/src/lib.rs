@@ -1,0 +1,31 @@
+//! Chinese text understanding for customer service: normalisation, PII masking,
+//! segmentation and keywords, complaint categories, sentiment, urgency and spam.
+//!
+//! Start with [`Analyzer`]: it loads the embedded models and dictionaries once and
+//! answers [`Analyzer::analyze`] for one text or [`Analyzer::analyze_batch`] for
+//! many (rayon). The `kefu text` subcommands live in [`cli`].
+
+pub mod analyzer;
+pub mod categories;
+pub mod cli;
+pub mod data;
+pub mod error;
+pub mod eval;
+pub mod features;
+pub mod keywords;
+pub mod linear;
+pub mod normalize;
+pub mod pii;
+pub mod pii_set;
+pub mod sentiment;
+pub mod spam;
+pub mod train;
+pub mod urgency;
+
+pub use analyzer::{Analyzer, AnalyzerOptions, TextAnalysis, global};
+pub use categories::{CategoryClassifier, Taxonomy, primary_category};
+pub use error::TextError;
+pub use keywords::{KeywordMethod, KeywordTrend, Segmenter};
+pub use normalize::{Normalized, normalize};
+pub use pii::{PiiKind, PiiMatch};
+pub use sentiment::{SentimentLabel, SentimentModel};

@@ -1,0 +1,8 @@
+//! Integration tests of kefu-text (one binary, one module per component).
+
+mod analyzer;
+mod categories;
+mod cli;
+mod data_eval;
+mod pii;
+mod sentiment;

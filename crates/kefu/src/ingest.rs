@@ -1,0 +1,332 @@
+//! The ingest pipeline: readers on a blocking thread → bounded channel → Delta
+//! appenders → one commit per table.
+//!
+//! Memory stays bounded on any input: rows travel in batches of `BATCH_ROWS`, the
+//! channel holds a few batches, and appenders close their parquet files every
+//! `FLUSH_ROWS`. Duplicates are dropped against the row keys already stored and
+//! those seen earlier in the same ingest, so ingesting the same file twice adds
+//! nothing.
+
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use kefu_ingest::{FileSummary, IngestError, IngestOptions, Record, Sink};
+use kefu_model::{
+    MessageRecord, OrderRecord, QuarantineRecord, ReviewRecord, Sender, SurveyRecord, Table,
+    ToBatch,
+};
+use kefu_store::Store;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
+
+const BATCH_ROWS: usize = 65_536;
+const FLUSH_ROWS: u64 = 2_000_000;
+
+/// One file and how to read it.
+pub struct FileJob {
+    pub path: PathBuf,
+    pub opts: IngestOptions,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct TableOutcome {
+    pub added: u64,
+    pub duplicates: u64,
+    /// The Delta version this ingest committed, if it added anything.
+    pub version: Option<i64>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct IngestReport {
+    pub files: usize,
+    pub rows_read: u64,
+    pub ingested: u64,
+    pub duplicates: u64,
+    pub quarantined: u64,
+    pub tables: BTreeMap<String, TableOutcome>,
+    pub by_file: Vec<FileSummary>,
+    pub ingest_id: String,
+}
+
+enum Event {
+    Batch(Table, arrow::array::RecordBatch),
+    Progress(u64),
+    FileDone(FileSummary),
+}
+
+/// Buffers records per table, drops duplicates, and ships Arrow batches.
+struct BatchingSink {
+    tx: tokio::sync::mpsc::Sender<Event>,
+    seen: HashMap<Table, HashSet<i64>>,
+    duplicates: HashMap<Table, u64>,
+    messages: Vec<MessageRecord>,
+    orders: Vec<OrderRecord>,
+    surveys: Vec<SurveyRecord>,
+    reviews: Vec<ReviewRecord>,
+    quarantine: Vec<QuarantineRecord>,
+    bytes_before: u64,
+    /// Chinese text understanding at ingest (None with `--no-text`).
+    text: Option<&'static kefu_text::Analyzer>,
+}
+
+/// Customer messages get categories, sentiment, urgency and a PII-masked copy;
+/// other senders get the masked copy (agents repeat phone numbers and addresses).
+fn enrich_messages(a: &kefu_text::Analyzer, rows: &mut [MessageRecord]) {
+    let idx: Vec<usize> = (0..rows.len())
+        .filter(|&i| rows[i].sender == Sender::Customer && !rows[i].text_raw.is_empty())
+        .collect();
+    let results = {
+        let texts: Vec<&str> = idx.iter().map(|&i| rows[i].text_raw.as_str()).collect();
+        a.analyze_batch(&texts)
+    };
+    for (i, r) in idx.into_iter().zip(results) {
+        let m = &mut rows[i];
+        m.text_masked = Some(r.masked);
+        m.categories = r.labels;
+        m.sentiment = Some(r.sentiment);
+        m.urgent = Some(r.urgent);
+    }
+    for m in rows.iter_mut().filter(|m| m.text_masked.is_none()) {
+        m.text_masked = Some(kefu_text::pii::mask(&m.text_raw));
+    }
+}
+
+/// Reviews get sentiment and a spam verdict.
+fn enrich_reviews(a: &kefu_text::Analyzer, rows: &mut [ReviewRecord]) {
+    let results = {
+        let texts: Vec<&str> = rows.iter().map(|r| r.text_raw.as_str()).collect();
+        a.analyze_batch(&texts)
+    };
+    for (r, x) in rows.iter_mut().zip(results) {
+        r.sentiment = Some(x.sentiment);
+        r.spam = Some(x.spam.is_some());
+    }
+}
+
+fn send_err<T>(_: T) -> IngestError {
+    IngestError::Sink("the writer stopped".into())
+}
+
+impl BatchingSink {
+    fn is_new(&mut self, table: Table, key: i64) -> bool {
+        let fresh = self.seen.entry(table).or_default().insert(key);
+        if !fresh {
+            *self.duplicates.entry(table).or_default() += 1;
+        }
+        fresh
+    }
+
+    fn ship<R: ToBatch>(tx: &tokio::sync::mpsc::Sender<Event>, table: Table, rows: &mut Vec<R>) -> Result<(), IngestError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let batch = R::to_batch(rows).map_err(|e| IngestError::Sink(e.to_string()))?;
+        rows.clear();
+        tx.blocking_send(Event::Batch(table, batch)).map_err(send_err)
+    }
+
+    fn flush_full(&mut self, force: bool) -> Result<(), IngestError> {
+        let n = if force { 1 } else { BATCH_ROWS };
+        if self.messages.len() >= n
+            && let Some(a) = self.text
+        {
+            enrich_messages(a, &mut self.messages);
+        }
+        if self.reviews.len() >= n
+            && let Some(a) = self.text
+        {
+            enrich_reviews(a, &mut self.reviews);
+        }
+        if self.messages.len() >= n {
+            Self::ship(&self.tx, Table::Messages, &mut self.messages)?;
+        }
+        if self.orders.len() >= n {
+            Self::ship(&self.tx, Table::Orders, &mut self.orders)?;
+        }
+        if self.surveys.len() >= n {
+            Self::ship(&self.tx, Table::Surveys, &mut self.surveys)?;
+        }
+        if self.reviews.len() >= n {
+            Self::ship(&self.tx, Table::Reviews, &mut self.reviews)?;
+        }
+        if self.quarantine.len() >= n {
+            Self::ship(&self.tx, Table::Quarantine, &mut self.quarantine)?;
+        }
+        Ok(())
+    }
+}
+
+impl Sink for BatchingSink {
+    fn accept(&mut self, r: Record) -> Result<(), IngestError> {
+        match r {
+            Record::Message(m) => {
+                if self.is_new(Table::Messages, m.row_key()) {
+                    self.messages.push(m);
+                }
+            }
+            Record::Order(o) => {
+                if self.is_new(Table::Orders, o.row_key()) {
+                    self.orders.push(o);
+                }
+            }
+            Record::Survey(s) => {
+                if self.is_new(Table::Surveys, s.row_key()) {
+                    self.surveys.push(s);
+                }
+            }
+            Record::Review(v) => {
+                if self.is_new(Table::Reviews, v.row_key()) {
+                    self.reviews.push(v);
+                }
+            }
+        }
+        self.flush_full(false)
+    }
+
+    fn reject(&mut self, q: QuarantineRecord) -> Result<(), IngestError> {
+        // The same bad row is counted every time but stored once.
+        if self.seen.entry(Table::Quarantine).or_default().insert(q.row_key()) {
+            self.quarantine.push(q);
+        }
+        self.flush_full(false)
+    }
+
+    fn progress(&mut self, bytes: u64) {
+        let _ = self.tx.try_send(Event::Progress(self.bytes_before + bytes));
+    }
+}
+
+/// The text analyzer for ingest: no keywords (they cost most of the time and are
+/// computed per period in reports instead). Loaded once per process.
+fn ingest_analyzer() -> Result<&'static kefu_text::Analyzer> {
+    static A: std::sync::OnceLock<Result<kefu_text::Analyzer, String>> = std::sync::OnceLock::new();
+    A.get_or_init(|| {
+        let mut a = kefu_text::Analyzer::new().map_err(|e| e.to_string())?;
+        a.set_options(kefu_text::AnalyzerOptions {
+            keywords: 0,
+            ..Default::default()
+        });
+        Ok(a)
+    })
+    .as_ref()
+    .map_err(|e| anyhow::anyhow!("loading the text models: {e}"))
+}
+
+fn failpoint(name: &str) -> bool {
+    std::env::var("KEFU_FAILPOINT").is_ok_and(|v| v == name)
+}
+
+/// Reads every file and commits what it found, one Delta commit per table.
+pub async fn run(store: &Store, jobs: Vec<FileJob>, show_progress: bool, text: bool) -> Result<IngestReport> {
+    let ingest_id = format!("ing-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S%.6fZ"));
+    let mut seen = HashMap::new();
+    for t in Table::ALL {
+        seen.insert(t, store.row_keys(t.name()).await?);
+    }
+    let total_bytes: u64 = jobs
+        .iter()
+        .map(|j| std::fs::metadata(&j.path).map(|m| m.len()).unwrap_or(0))
+        .sum();
+    let bar = if show_progress {
+        let b = ProgressBar::with_draw_target(Some(total_bytes), ProgressDrawTarget::stderr());
+        b.set_style(
+            ProgressStyle::with_template("{spinner} ingest [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        b
+    } else {
+        ProgressBar::hidden()
+    };
+
+    let analyzer = if text { Some(ingest_analyzer()?) } else { None };
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Event>(4);
+    let id = ingest_id.clone();
+    let reader = tokio::task::spawn_blocking(move || -> Result<HashMap<Table, u64>, IngestError> {
+        let mut sink = BatchingSink {
+            tx: tx.clone(),
+            seen,
+            duplicates: HashMap::new(),
+            messages: Vec::new(),
+            orders: Vec::new(),
+            surveys: Vec::new(),
+            reviews: Vec::new(),
+            quarantine: Vec::new(),
+            bytes_before: 0,
+            text: analyzer,
+        };
+        for mut job in jobs {
+            job.opts.ingest_id = id.clone();
+            let summary = kefu_ingest::read_file(&job.path, &job.opts, &mut sink)?;
+            sink.bytes_before += std::fs::metadata(&job.path).map(|m| m.len()).unwrap_or(0);
+            sink.flush_full(true)?;
+            tx.blocking_send(Event::FileDone(summary)).map_err(send_err)?;
+        }
+        sink.flush_full(true)?;
+        Ok(sink.duplicates)
+    });
+
+    let mut appenders: BTreeMap<Table, kefu_store::Appender> = BTreeMap::new();
+    let mut report = IngestReport {
+        ingest_id: ingest_id.clone(),
+        ..Default::default()
+    };
+    while let Some(ev) = rx.recv().await {
+        match ev {
+            Event::Batch(table, batch) => {
+                if !appenders.contains_key(&table) {
+                    appenders.insert(table, store.appender(table.name()).await?);
+                }
+                let app = appenders.get_mut(&table).context("appender")?;
+                let before = app.rows();
+                app.write(batch).await?;
+                if app.rows() / FLUSH_ROWS != before / FLUSH_ROWS {
+                    app.flush().await?;
+                }
+                if failpoint("pause_mid_write") {
+                    tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+                }
+            }
+            Event::Progress(b) => bar.set_position(b),
+            Event::FileDone(s) => {
+                bar.set_message(s.file.rsplit('/').next().unwrap_or("").to_string());
+                report.rows_read += s.rows_read;
+                report.quarantined += s.quarantined;
+                report.by_file.push(s);
+            }
+        }
+    }
+    let duplicates = reader.await.context("reader thread")??;
+    bar.finish_and_clear();
+    report.files = report.by_file.len();
+
+    if failpoint("pause_before_commit") {
+        tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+    }
+    // Data tables first, quarantine last; each commit is atomic on its own.
+    let mut first = true;
+    for (table, app) in appenders {
+        let added = app.rows();
+        let mut meta = serde_json::Map::new();
+        meta.insert("kefu.ingest_id".into(), ingest_id.clone().into());
+        meta.insert("kefu.rows".into(), added.into());
+        let version = app.commit(meta).await?;
+        if first && failpoint("abort_after_first_commit") {
+            std::process::abort();
+        }
+        first = false;
+        let o = report.tables.entry(table.name().to_string()).or_default();
+        o.added = added;
+        o.version = version;
+        if table != Table::Quarantine {
+            report.ingested += added;
+        }
+    }
+    for (table, d) in duplicates {
+        if table != Table::Quarantine {
+            report.tables.entry(table.name().to_string()).or_default().duplicates = d;
+            report.duplicates += d;
+        }
+    }
+    Ok(report)
+}

@@ -1,0 +1,87 @@
+//! Terminal and machine output of query results and summaries.
+
+use crate::ingest::IngestReport;
+use anyhow::Result;
+use arrow::array::RecordBatch;
+use comfy_table::{Table as Grid, presets::UTF8_FULL_CONDENSED};
+
+/// An aligned table; long cells are cut to `max_cell` characters.
+pub fn pretty(batches: &[RecordBatch], max_cell: usize) -> Result<String> {
+    let Some(first) = batches.first() else {
+        return Ok("(no rows)".into());
+    };
+    let mut grid = Grid::new();
+    grid.load_preset(UTF8_FULL_CONDENSED);
+    grid.set_header(first.schema().fields().iter().map(|f| f.name().clone()).collect::<Vec<_>>());
+    let opts = arrow::util::display::FormatOptions::default().with_null("∅");
+    for b in batches {
+        let fmts = b
+            .columns()
+            .iter()
+            .map(|c| arrow::util::display::ArrayFormatter::try_new(c.as_ref(), &opts))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        for r in 0..b.num_rows() {
+            let row: Vec<String> = fmts
+                .iter()
+                .map(|f| {
+                    let s = f.value(r).to_string();
+                    if s.chars().count() > max_cell {
+                        format!("{}…", s.chars().take(max_cell).collect::<String>())
+                    } else {
+                        s
+                    }
+                })
+                .collect();
+            grid.add_row(row);
+        }
+    }
+    Ok(grid.to_string())
+}
+
+/// Rows as JSON objects.
+pub fn batches_to_json(batches: &[RecordBatch]) -> Result<serde_json::Value> {
+    let mut w = arrow::json::ArrayWriter::new(Vec::new());
+    let refs: Vec<&RecordBatch> = batches.iter().collect();
+    w.write_batches(&refs)?;
+    w.finish()?;
+    let bytes = w.into_inner();
+    if bytes.is_empty() {
+        return Ok(serde_json::Value::Array(vec![]));
+    }
+    Ok(serde_json::from_slice(&bytes)?)
+}
+
+pub fn batches_to_csv(batches: &[RecordBatch]) -> Result<String> {
+    let mut buf = Vec::new();
+    {
+        let mut w = arrow::csv::WriterBuilder::new().with_header(true).build(&mut buf);
+        for b in batches {
+            w.write(b)?;
+        }
+    }
+    Ok(String::from_utf8(buf)?)
+}
+
+pub fn print_ingest(r: &IngestReport) {
+    println!(
+        "{} file(s), {} row(s) read: {} ingested, {} duplicate(s) skipped, {} quarantined",
+        r.files, r.rows_read, r.ingested, r.duplicates, r.quarantined
+    );
+    let mut grid = Grid::new();
+    grid.load_preset(UTF8_FULL_CONDENSED);
+    grid.set_header(vec!["file", "format", "encoding", "rows", "accepted", "quarantined"]);
+    for f in &r.by_file {
+        grid.add_row(vec![
+            f.file.clone(),
+            f.format.clone(),
+            f.encoding.clone(),
+            f.rows_read.to_string(),
+            f.accepted.to_string(),
+            f.quarantined.to_string(),
+        ]);
+    }
+    println!("{grid}");
+    if r.quarantined > 0 {
+        println!("see the set-aside rows with: kefu quarantine");
+    }
+}

@@ -1,0 +1,37 @@
+//! End-to-end tests of the `kefu` binary on temporary data directories.
+
+mod ingest;
+mod kill;
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::Path;
+
+/// `kefu --data-dir DIR args...`, expecting success, returning stdout.
+pub fn kefu(dir: &Path, args: &[&str]) -> String {
+    let out = Command::cargo_bin("kefu")
+        .unwrap()
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "kefu {args:?} failed: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+pub fn kefu_json(dir: &Path, args: &[&str]) -> Value {
+    let s = kefu(dir, args);
+    serde_json::from_str(&s).unwrap_or_else(|e| panic!("not JSON ({e}): {s}"))
+}
+
+/// Row counts of every table, from `kefu store status --json`.
+pub fn counts(dir: &Path) -> [u64; 5] {
+    let v = kefu_json(dir, &["store", "status", "--json"]);
+    ["messages", "orders", "surveys", "reviews", "quarantine"].map(|t| v[t]["rows"].as_u64().unwrap())
+}
