@@ -35,7 +35,11 @@ pub fn group_key(shop_id: &str, customer: &str) -> i64 {
 impl ConversationFact {
     /// Merge key: shop, conversation, cycle.
     pub fn key(&self) -> i64 {
-        row_key(&[&self.shop_id, &self.conversation_id, &self.cycle.to_string()])
+        row_key(&[
+            &self.shop_id,
+            &self.conversation_id,
+            &self.cycle.to_string(),
+        ])
     }
     pub fn group_key(&self) -> i64 {
         group_key(&self.shop_id, &self.customer)
@@ -146,8 +150,10 @@ fn ts<T>(rows: &[T], f: impl Fn(&T) -> DateTime<Utc>) -> ArrayRef {
 }
 fn tso<T>(rows: &[T], f: impl Fn(&T) -> Option<DateTime<Utc>>) -> ArrayRef {
     Arc::new(
-        TimestampMicrosecondArray::from_iter(rows.iter().map(|r| f(r).map(|t| t.timestamp_micros())))
-            .with_timezone("UTC"),
+        TimestampMicrosecondArray::from_iter(
+            rows.iter().map(|r| f(r).map(|t| t.timestamp_micros())),
+        )
+        .with_timezone("UTC"),
     )
 }
 
@@ -159,7 +165,9 @@ pub fn date32(d: NaiveDate) -> i32 {
 }
 
 fn dt<T>(rows: &[T], f: impl Fn(&T) -> NaiveDate) -> ArrayRef {
-    Arc::new(Date32Array::from_iter_values(rows.iter().map(|r| date32(f(r)))))
+    Arc::new(Date32Array::from_iter_values(
+        rows.iter().map(|r| date32(f(r))),
+    ))
 }
 
 use DataType::{Boolean as B, Date32 as D, Float64 as F, Int32 as I32, Int64 as I64, Utf8 as S};
@@ -170,64 +178,120 @@ fn conversation_cols() -> Vec<Col<ConversationFact>> {
         col("row_key", I64, false, |r| i64c(r, R::key)),
         col("group_key", I64, false, |r| i64c(r, R::group_key)),
         col("shop_id", S, false, |r| s(r, |x| &x.shop_id)),
-        col("conversation_id", S, false, |r| s(r, |x| &x.conversation_id)),
+        col("conversation_id", S, false, |r| {
+            s(r, |x| &x.conversation_id)
+        }),
         col("cycle", I32, false, |r| i32c(r, |x| x.cycle)),
         col("cycles", I32, false, |r| i32c(r, |x| x.cycles)),
         col("platform", S, false, |r| s(r, |x| &x.platform)),
         col("channel", S, false, |r| s(r, |x| &x.channel)),
         col("customer", S, false, |r| s(r, |x| &x.customer)),
-        col("customer_id", S, true, |r| so(r, |x| x.customer_id.as_deref())),
-        col("conv_start_ts", ts_type(), false, |r| ts(r, |x| x.conv_start_ts)),
-        col("conv_local_date", D, false, |r| dt(r, |x| x.conv_local_date)),
+        col("customer_id", S, true, |r| {
+            so(r, |x| x.customer_id.as_deref())
+        }),
+        col("conv_start_ts", ts_type(), false, |r| {
+            ts(r, |x| x.conv_start_ts)
+        }),
+        col("conv_local_date", D, false, |r| {
+            dt(r, |x| x.conv_local_date)
+        }),
         col("start_ts", ts_type(), false, |r| ts(r, |x| x.start_ts)),
         col("end_ts", ts_type(), false, |r| ts(r, |x| x.end_ts)),
         col("local_date", D, false, |r| dt(r, |x| x.local_date)),
         col("local_hour", I32, false, |r| i32c(r, |x| x.local_hour)),
         col("weekday", I32, false, |r| i32c(r, |x| x.weekday)),
         col("agents", S, true, |r| so(r, |x| x.agents.as_deref())),
-        col("first_agent", S, true, |r| so(r, |x| x.first_agent.as_deref())),
-        col("last_agent", S, true, |r| so(r, |x| x.last_agent.as_deref())),
-        col("conv_last_agent", S, true, |r| so(r, |x| x.conv_last_agent.as_deref())),
+        col("first_agent", S, true, |r| {
+            so(r, |x| x.first_agent.as_deref())
+        }),
+        col("last_agent", S, true, |r| {
+            so(r, |x| x.last_agent.as_deref())
+        }),
+        col("conv_last_agent", S, true, |r| {
+            so(r, |x| x.conv_last_agent.as_deref())
+        }),
         col("outbound", B, false, |r| b(r, |x| x.outbound)),
-        col("human_clock_ts", ts_type(), true, |r| tso(r, |x| x.human_clock_ts)),
-        col("first_reply_ts", ts_type(), true, |r| tso(r, |x| x.first_reply_ts)),
+        col("human_clock_ts", ts_type(), true, |r| {
+            tso(r, |x| x.human_clock_ts)
+        }),
+        col("first_reply_ts", ts_type(), true, |r| {
+            tso(r, |x| x.first_reply_ts)
+        }),
         col("frt_secs", F, true, |r| f64o(r, |x| x.frt_secs)),
-        col("frt_business_secs", F, true, |r| f64o(r, |x| x.frt_business_secs)),
+        col("frt_business_secs", F, true, |r| {
+            f64o(r, |x| x.frt_business_secs)
+        }),
         col("frt_agent", S, true, |r| so(r, |x| x.frt_agent.as_deref())),
         col("frt_answered", B, true, |r| bo(r, |x| x.frt_answered)),
         col("human_rounds", I64, false, |r| i64c(r, |x| x.human_rounds)),
         col("bot_rounds", I64, false, |r| i64c(r, |x| x.bot_rounds)),
-        col("unanswered_rounds", I64, false, |r| i64c(r, |x| x.unanswered_rounds)),
-        col("window_rounds", I64, false, |r| i64c(r, |x| x.window_rounds)),
-        col("three_min_rounds", I64, false, |r| i64c(r, |x| x.three_min_rounds)),
-        col("three_min_buyer_ok", B, true, |r| bo(r, |x| x.three_min_buyer_ok)),
+        col("unanswered_rounds", I64, false, |r| {
+            i64c(r, |x| x.unanswered_rounds)
+        }),
+        col("window_rounds", I64, false, |r| {
+            i64c(r, |x| x.window_rounds)
+        }),
+        col("three_min_rounds", I64, false, |r| {
+            i64c(r, |x| x.three_min_rounds)
+        }),
+        col("three_min_buyer_ok", B, true, |r| {
+            bo(r, |x| x.three_min_buyer_ok)
+        }),
         col("window_customer", B, false, |r| b(r, |x| x.window_customer)),
         col("not_served", B, false, |r| b(r, |x| x.not_served)),
         col("transfers", I64, false, |r| i64c(r, |x| x.transfers)),
-        col("agent_switches", I64, false, |r| i64c(r, |x| x.agent_switches)),
+        col("agent_switches", I64, false, |r| {
+            i64c(r, |x| x.agent_switches)
+        }),
         col("resolved", B, false, |r| b(r, |x| x.resolved)),
-        col("resolution_source", S, true, |r| so(r, |x| x.resolution_source.as_deref())),
-        col("resolved_at", ts_type(), true, |r| tso(r, |x| x.resolved_at)),
-        col("resolution_secs", F, true, |r| f64o(r, |x| x.resolution_secs)),
-        col("resolution_business_secs", F, true, |r| f64o(r, |x| x.resolution_business_secs)),
-        col("full_resolution_secs", F, true, |r| f64o(r, |x| x.full_resolution_secs)),
+        col("resolution_source", S, true, |r| {
+            so(r, |x| x.resolution_source.as_deref())
+        }),
+        col("resolved_at", ts_type(), true, |r| {
+            tso(r, |x| x.resolved_at)
+        }),
+        col("resolution_secs", F, true, |r| {
+            f64o(r, |x| x.resolution_secs)
+        }),
+        col("resolution_business_secs", F, true, |r| {
+            f64o(r, |x| x.resolution_business_secs)
+        }),
+        col("full_resolution_secs", F, true, |r| {
+            f64o(r, |x| x.full_resolution_secs)
+        }),
         col("reopened", B, false, |r| b(r, |x| x.reopened)),
         col("repeat_contact", B, false, |r| b(r, |x| x.repeat_contact)),
         col("one_touch", B, false, |r| b(r, |x| x.one_touch)),
-        col("cycle_resolved_at", ts_type(), true, |r| tso(r, |x| x.cycle_resolved_at)),
-        col("cycle_resolution_secs", F, true, |r| f64o(r, |x| x.cycle_resolution_secs)),
+        col("cycle_resolved_at", ts_type(), true, |r| {
+            tso(r, |x| x.cycle_resolved_at)
+        }),
+        col("cycle_resolution_secs", F, true, |r| {
+            f64o(r, |x| x.cycle_resolution_secs)
+        }),
         col("surveys", I64, false, |r| i64c(r, |x| x.surveys)),
         col("csat_score", F, true, |r| f64o(r, |x| x.csat_score)),
         col("nps_score", F, true, |r| f64o(r, |x| x.nps_score)),
         col("inquiry", B, false, |r| b(r, |x| x.inquiry)),
         col("converted", B, false, |r| b(r, |x| x.converted)),
-        col("product_ids", S, true, |r| so(r, |x| x.product_ids.as_deref())),
-        col("customer_messages", I64, false, |r| i64c(r, |x| x.customer_messages)),
-        col("agent_messages", I64, false, |r| i64c(r, |x| x.agent_messages)),
+        col("product_ids", S, true, |r| {
+            so(r, |x| x.product_ids.as_deref())
+        }),
+        col("customer_messages", I64, false, |r| {
+            i64c(r, |x| x.customer_messages)
+        }),
+        col("agent_messages", I64, false, |r| {
+            i64c(r, |x| x.agent_messages)
+        }),
         col("bot_messages", I64, false, |r| i64c(r, |x| x.bot_messages)),
-        col("auto_messages", I64, false, |r| i64c(r, |x| x.auto_messages)),
-        col("system_messages", I64, false, |r| i64c(r, |x| x.system_messages)),
-        col(PARTITION_COLUMN, S, false, |r| owned(r, |x| month_of(x.conv_local_date))),
+        col("auto_messages", I64, false, |r| {
+            i64c(r, |x| x.auto_messages)
+        }),
+        col("system_messages", I64, false, |r| {
+            i64c(r, |x| x.system_messages)
+        }),
+        col(PARTITION_COLUMN, S, false, |r| {
+            owned(r, |x| month_of(x.conv_local_date))
+        }),
     ]
 }
 
@@ -237,27 +301,45 @@ fn round_cols() -> Vec<Col<RoundFact>> {
         col("row_key", I64, false, |r| i64c(r, R::key)),
         col("group_key", I64, false, |r| i64c(r, R::group_key)),
         col("shop_id", S, false, |r| s(r, |x| &x.shop_id)),
-        col("conversation_id", S, false, |r| s(r, |x| &x.conversation_id)),
+        col("conversation_id", S, false, |r| {
+            s(r, |x| &x.conversation_id)
+        }),
         col("cycle", I32, false, |r| i32c(r, |x| x.cycle)),
         col("round", I32, false, |r| i32c(r, |x| x.round)),
         col("platform", S, false, |r| s(r, |x| &x.platform)),
         col("channel", S, false, |r| s(r, |x| &x.channel)),
         col("customer", S, false, |r| s(r, |x| &x.customer)),
-        col("conv_start_ts", ts_type(), false, |r| ts(r, |x| x.conv_start_ts)),
-        col("conv_local_date", D, false, |r| dt(r, |x| x.conv_local_date)),
+        col("conv_start_ts", ts_type(), false, |r| {
+            ts(r, |x| x.conv_start_ts)
+        }),
+        col("conv_local_date", D, false, |r| {
+            dt(r, |x| x.conv_local_date)
+        }),
         col("start_ts", ts_type(), false, |r| ts(r, |x| x.start_ts)),
-        col("last_customer_ts", ts_type(), false, |r| ts(r, |x| x.last_customer_ts)),
+        col("last_customer_ts", ts_type(), false, |r| {
+            ts(r, |x| x.last_customer_ts)
+        }),
         col("local_date", D, false, |r| dt(r, |x| x.local_date)),
         col("local_hour", I32, false, |r| i32c(r, |x| x.local_hour)),
         col("kind", S, false, |r| s(r, |x| &x.kind)),
         col("reply_ts", ts_type(), true, |r| tso(r, |x| x.reply_ts)),
         col("agent_id", S, true, |r| so(r, |x| x.agent_id.as_deref())),
-        col("customer_messages", I64, false, |r| i64c(r, |x| x.customer_messages)),
+        col("customer_messages", I64, false, |r| {
+            i64c(r, |x| x.customer_messages)
+        }),
         col("response_secs", F, true, |r| f64o(r, |x| x.response_secs)),
-        col("response_secs_first", F, true, |r| f64o(r, |x| x.response_secs_first)),
-        col("response_secs_last", F, true, |r| f64o(r, |x| x.response_secs_last)),
-        col("business_secs_first", F, true, |r| f64o(r, |x| x.business_secs_first)),
-        col("business_secs_last", F, true, |r| f64o(r, |x| x.business_secs_last)),
+        col("response_secs_first", F, true, |r| {
+            f64o(r, |x| x.response_secs_first)
+        }),
+        col("response_secs_last", F, true, |r| {
+            f64o(r, |x| x.response_secs_last)
+        }),
+        col("business_secs_first", F, true, |r| {
+            f64o(r, |x| x.business_secs_first)
+        }),
+        col("business_secs_last", F, true, |r| {
+            f64o(r, |x| x.business_secs_last)
+        }),
         col("within_30s", B, true, |r| bo(r, |x| x.within_30s)),
         col("within_1m", B, true, |r| bo(r, |x| x.within_1m)),
         col("within_3m", B, true, |r| bo(r, |x| x.within_3m)),
@@ -265,9 +347,13 @@ fn round_cols() -> Vec<Col<RoundFact>> {
         col("within_10m", B, true, |r| bo(r, |x| x.within_10m)),
         col("within_30m", B, true, |r| bo(r, |x| x.within_30m)),
         col("within_1h", B, true, |r| bo(r, |x| x.within_1h)),
-        col("starts_in_window", B, false, |r| b(r, |x| x.starts_in_window)),
+        col("starts_in_window", B, false, |r| {
+            b(r, |x| x.starts_in_window)
+        }),
         col("three_min_ok", B, true, |r| bo(r, |x| x.three_min_ok)),
-        col(PARTITION_COLUMN, S, false, |r| owned(r, |x| month_of(x.conv_local_date))),
+        col(PARTITION_COLUMN, S, false, |r| {
+            owned(r, |x| month_of(x.conv_local_date))
+        }),
     ]
 }
 
@@ -278,22 +364,30 @@ fn inquiry_cols() -> Vec<Col<InquiryFact>> {
         col("group_key", I64, false, |r| i64c(r, R::group_key)),
         col("shop_id", S, false, |r| s(r, |x| &x.shop_id)),
         col("customer", S, false, |r| s(r, |x| &x.customer)),
-        col("customer_id", S, true, |r| so(r, |x| x.customer_id.as_deref())),
+        col("customer_id", S, true, |r| {
+            so(r, |x| x.customer_id.as_deref())
+        }),
         col("local_date", D, false, |r| dt(r, |x| x.local_date)),
         col("platform", S, false, |r| s(r, |x| &x.platform)),
         col("channel", S, false, |r| s(r, |x| &x.channel)),
         col("first_ts", ts_type(), false, |r| ts(r, |x| x.first_ts)),
         col("local_hour", I32, false, |r| i32c(r, |x| x.local_hour)),
-        col("conversations", I64, false, |r| i64c(r, |x| x.conversations)),
+        col("conversations", I64, false, |r| {
+            i64c(r, |x| x.conversations)
+        }),
         col("after_sales", B, false, |r| b(r, |x| x.after_sales)),
         col("inquiry", B, false, |r| b(r, |x| x.inquiry)),
         col("converted", B, false, |r| b(r, |x| x.converted)),
-        col("converted_at", ts_type(), true, |r| tso(r, |x| x.converted_at)),
+        col("converted_at", ts_type(), true, |r| {
+            tso(r, |x| x.converted_at)
+        }),
         col("order_ids", S, true, |r| so(r, |x| x.order_ids.as_deref())),
         col("orders", I64, false, |r| i64c(r, |x| x.orders)),
         col("order_amount", F, false, |r| f64c(r, |x| x.order_amount)),
         col("agent_id", S, true, |r| so(r, |x| x.agent_id.as_deref())),
-        col(PARTITION_COLUMN, S, false, |r| owned(r, |x| month_of(x.local_date))),
+        col(PARTITION_COLUMN, S, false, |r| {
+            owned(r, |x| month_of(x.local_date))
+        }),
     ]
 }
 
@@ -306,14 +400,18 @@ fn survey_cols() -> Vec<Col<SurveyFact>> {
         col("survey_id", S, false, |r| s(r, |x| &x.survey_id)),
         col("agent_id", S, true, |r| so(r, |x| x.agent_id.as_deref())),
         col("is_primary", B, false, |r| b(r, |x| x.is_primary)),
-        col("conversation_id", S, true, |r| so(r, |x| x.conversation_id.as_deref())),
+        col("conversation_id", S, true, |r| {
+            so(r, |x| x.conversation_id.as_deref())
+        }),
         col("customer", S, false, |r| s(r, |x| &x.customer)),
         col("platform", S, true, |r| so(r, |x| x.platform.as_deref())),
         col("channel", S, true, |r| so(r, |x| x.channel.as_deref())),
         col("ts", ts_type(), false, |r| ts(r, |x| x.ts)),
         col("local_date", D, false, |r| dt(r, |x| x.local_date)),
         col("local_hour", I32, false, |r| i32c(r, |x| x.local_hour)),
-        col("conv_local_date", D, false, |r| dt(r, |x| x.conv_local_date)),
+        col("conv_local_date", D, false, |r| {
+            dt(r, |x| x.conv_local_date)
+        }),
         col("dimension", S, false, |r| s(r, |x| &x.dimension)),
         col("scale", I32, false, |r| i32c(r, |x| x.scale)),
         col("score", F, false, |r| f64c(r, |x| x.score)),
@@ -321,7 +419,9 @@ fn survey_cols() -> Vec<Col<SurveyFact>> {
         col("dissatisfied", B, true, |r| bo(r, |x| x.dissatisfied)),
         col("promoter", B, true, |r| bo(r, |x| x.promoter)),
         col("detractor", B, true, |r| bo(r, |x| x.detractor)),
-        col(PARTITION_COLUMN, S, false, |r| owned(r, |x| month_of(x.conv_local_date))),
+        col(PARTITION_COLUMN, S, false, |r| {
+            owned(r, |x| month_of(x.conv_local_date))
+        }),
     ]
 }
 
@@ -363,7 +463,10 @@ fact_table!(SurveyFact, SURVEYS_TABLE, survey_cols);
 /// The four fact tables of a `GroupFacts` as batches, keyed by SQL table name.
 pub fn to_batches(f: &GroupFacts) -> Result<Vec<(&'static str, RecordBatch)>, ArrowError> {
     Ok(vec![
-        (CONVERSATIONS_TABLE, ConversationFact::to_batch(&f.conversations)?),
+        (
+            CONVERSATIONS_TABLE,
+            ConversationFact::to_batch(&f.conversations)?,
+        ),
         (ROUNDS_TABLE, RoundFact::to_batch(&f.rounds)?),
         (INQUIRIES_TABLE, InquiryFact::to_batch(&f.inquiries)?),
         (SURVEYS_TABLE, SurveyFact::to_batch(&f.surveys)?),

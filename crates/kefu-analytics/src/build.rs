@@ -225,7 +225,11 @@ struct Conv<'a> {
 
 /// Picks one row per order id: a re-export may repeat an order with a new status; the
 /// row with a payment, then the latest, wins (deterministic whatever the input order).
-fn dedupe_orders<'a>(orders: &'a [OrderRecord], shop: &str, customer: Option<&str>) -> Vec<&'a OrderRecord> {
+fn dedupe_orders<'a>(
+    orders: &'a [OrderRecord],
+    shop: &str,
+    customer: Option<&str>,
+) -> Vec<&'a OrderRecord> {
     let Some(customer) = customer else {
         return Vec::new();
     };
@@ -262,7 +266,13 @@ pub fn build_group(
     surveys: &[SurveyRecord],
     cfg: &ShopConfig,
 ) -> Result<GroupFacts, FactError> {
-    Ok(build_group_with(msgs, orders, surveys, cfg, &ShopClock::new(cfg)?))
+    Ok(build_group_with(
+        msgs,
+        orders,
+        surveys,
+        cfg,
+        &ShopClock::new(cfg)?,
+    ))
 }
 
 /// [`build_group`] with the shop's clock made once (`ShopClock::new(cfg)`), for a
@@ -344,7 +354,15 @@ pub fn build_group_with(
 
     // Conversion first: conversation rows carry whether their days converted.
     let orders = dedupe_orders(orders, &shop, customer_id.as_deref());
-    out.inquiries = inquiries(&sorted, &orders, cfg, clock, &shop, &customer, customer_id.as_deref());
+    out.inquiries = inquiries(
+        &sorted,
+        &orders,
+        cfg,
+        clock,
+        &shop,
+        &customer,
+        customer_id.as_deref(),
+    );
     let inquiry_by_day: BTreeMap<NaiveDate, &InquiryFact> =
         out.inquiries.iter().map(|i| (i.local_date, i)).collect();
 
@@ -364,15 +382,26 @@ pub fn build_group_with(
 
     for (ci, conv) in convs.iter().enumerate() {
         let conv_local_date = clock.local_date(conv.start);
-        let all_resolves: Vec<DateTime<Utc>> =
-            conv.cycles.iter().flat_map(|(_, w)| w.resolves.iter().copied()).collect();
-        let all_reopens: Vec<DateTime<Utc>> =
-            conv.cycles.iter().flat_map(|(_, w)| w.reopens.iter().copied()).collect();
+        let all_resolves: Vec<DateTime<Utc>> = conv
+            .cycles
+            .iter()
+            .flat_map(|(_, w)| w.resolves.iter().copied())
+            .collect();
+        let all_reopens: Vec<DateTime<Utc>> = conv
+            .cycles
+            .iter()
+            .flat_map(|(_, w)| w.reopens.iter().copied())
+            .collect();
         let explicit = !all_resolves.is_empty() || !all_reopens.is_empty();
         let human_rounds_total: i64 = conv
             .cycles
             .iter()
-            .map(|(_, w)| w.rounds.iter().filter(|r| r.kind == RoundKind::Human).count() as i64)
+            .map(|(_, w)| {
+                w.rounds
+                    .iter()
+                    .filter(|r| r.kind == RoundKind::Human)
+                    .count() as i64
+            })
             .sum();
 
         // Resolution (METRICS.md): explicit events when the conversation has status
@@ -470,8 +499,7 @@ pub fn build_group_with(
                 .zip(reply.as_ref())
                 .map(|(c, (r, _))| clock.business_secs(c, *r));
 
-            let agents: BTreeSet<String> =
-                w.human.iter().filter_map(|(_, a)| a.clone()).collect();
+            let agents: BTreeSet<String> = w.human.iter().filter_map(|(_, a)| a.clone()).collect();
             let first_agent = w.human.iter().find_map(|(_, a)| a.clone());
             let last_agent = w.human.iter().rev().find_map(|(_, a)| a.clone());
 
@@ -520,7 +548,11 @@ pub fn build_group_with(
                 frt_business_secs,
                 frt_agent: reply.as_ref().and_then(|r| r.1.clone()),
                 frt_answered: clock_ts.map(|_| reply.is_some()),
-                human_rounds: w.rounds.iter().filter(|r| r.kind == RoundKind::Human).count() as i64,
+                human_rounds: w
+                    .rounds
+                    .iter()
+                    .filter(|r| r.kind == RoundKind::Human)
+                    .count() as i64,
                 bot_rounds: w.rounds.iter().filter(|r| r.kind == RoundKind::Bot).count() as i64,
                 unanswered_rounds: w
                     .rounds
@@ -529,7 +561,8 @@ pub fn build_group_with(
                     .count() as i64,
                 window_rounds,
                 three_min_rounds,
-                three_min_buyer_ok: (window_rounds > 0).then_some(window_rounds == three_min_rounds),
+                three_min_buyer_ok: (window_rounds > 0)
+                    .then_some(window_rounds == three_min_rounds),
                 window_customer,
                 not_served,
                 transfers: w.transfers,
@@ -627,7 +660,8 @@ fn round_fact(
         within_30m: within(WITHIN_T[5].1),
         within_1h: within(WITHIN_T[6].1),
         starts_in_window,
-        three_min_ok: (starts_in_window && r.kind != RoundKind::Bot).then(|| within(THREE_MIN_SECS) == Some(true)),
+        three_min_ok: (starts_in_window && r.kind != RoundKind::Bot)
+            .then(|| within(THREE_MIN_SECS) == Some(true)),
     }
 }
 
@@ -691,7 +725,9 @@ fn survey_facts(
                 ts: s.ts,
                 local_date,
                 local_hour: clock.local_hour(s.ts),
-                conv_local_date: conv.map(|c| clock.local_date(c.start)).unwrap_or(local_date),
+                conv_local_date: conv
+                    .map(|c| clock.local_date(c.start))
+                    .unwrap_or(local_date),
                 dimension: s.dimension.clone(),
                 scale: s.scale,
                 score: s.score,
@@ -766,7 +802,11 @@ fn inquiries(
                 .min();
             let mine = credited.get(d).map(Vec::as_slice).unwrap_or(&[]);
             let agent_id = match converted_at {
-                Some(t) => human.iter().rev().find(|(h, _)| *h <= t).map(|(_, a)| a.to_string()),
+                Some(t) => human
+                    .iter()
+                    .rev()
+                    .find(|(h, _)| *h <= t)
+                    .map(|(_, a)| a.to_string()),
                 None => human
                     .iter()
                     .rev()

@@ -119,7 +119,11 @@ impl std::str::FromStr for Breakdown {
             "hour" => Breakdown::Hour,
             "channel" => Breakdown::Channel,
             "platform" => Breakdown::Platform,
-            o => return Err(format!("unknown breakdown '{o}' (agent, shop, day, hour, channel, platform)")),
+            o => {
+                return Err(format!(
+                    "unknown breakdown '{o}' (agent, shop, day, hour, channel, platform)"
+                ));
+            }
         })
     }
 }
@@ -223,16 +227,28 @@ impl ReportQuery {
     }
 
     fn frt_col(&self) -> &'static str {
-        if self.readings.business_hours { "frt_business_secs" } else { "frt_secs" }
+        if self.readings.business_hours {
+            "frt_business_secs"
+        } else {
+            "frt_secs"
+        }
     }
 
     fn resolution_col(&self) -> &'static str {
-        if self.readings.business_hours { "resolution_business_secs" } else { "resolution_secs" }
+        if self.readings.business_hours {
+            "resolution_business_secs"
+        } else {
+            "resolution_secs"
+        }
     }
 }
 
 /// Rows of a query: the first `keys` columns as text, the rest as numbers.
-async fn rows(ctx: &SessionContext, sql: &str, keys: usize) -> Result<Vec<(Vec<String>, Vec<Option<f64>>)>> {
+async fn rows(
+    ctx: &SessionContext,
+    sql: &str,
+    keys: usize,
+) -> Result<Vec<(Vec<String>, Vec<Option<f64>>)>> {
     let batches: Vec<RecordBatch> = ctx.sql(sql).await?.collect().await?;
     let mut out = Vec::new();
     for b in batches {
@@ -241,16 +257,32 @@ async fn rows(ctx: &SessionContext, sql: &str, keys: usize) -> Result<Vec<(Vec<S
         for (i, c) in b.columns().iter().enumerate() {
             if i < keys {
                 let a = cast(c, &DataType::Utf8)?;
-                text.push(a.as_any().downcast_ref::<StringArray>().expect("utf8").clone());
+                text.push(
+                    a.as_any()
+                        .downcast_ref::<StringArray>()
+                        .expect("utf8")
+                        .clone(),
+                );
             } else {
                 let a = cast(c, &DataType::Float64)?;
-                nums.push(a.as_any().downcast_ref::<Float64Array>().expect("f64").clone());
+                nums.push(
+                    a.as_any()
+                        .downcast_ref::<Float64Array>()
+                        .expect("f64")
+                        .clone(),
+                );
             }
         }
         for r in 0..b.num_rows() {
             let k = text
                 .iter()
-                .map(|a| if a.is_null(r) { "-".to_string() } else { a.value(r).to_string() })
+                .map(|a| {
+                    if a.is_null(r) {
+                        "-".to_string()
+                    } else {
+                        a.value(r).to_string()
+                    }
+                })
                 .collect();
             let v = nums
                 .iter()
@@ -340,7 +372,9 @@ impl Within {
         }
     }
     pub fn rates(&self) -> [Option<f64>; 7] {
-        [self.s30, self.m1, self.m3, self.m5, self.m10, self.m30, self.h1]
+        [
+            self.s30, self.m1, self.m3, self.m5, self.m10, self.m30, self.h1,
+        ]
     }
 }
 
@@ -451,7 +485,10 @@ pub async fn report(ctx: &SessionContext, q: &ReportQuery) -> Result<Report> {
         by: None,
         ..q.clone()
     };
-    let body = bodies(ctx, &overall).await?.remove("all").unwrap_or_default();
+    let body = bodies(ctx, &overall)
+        .await?
+        .remove("all")
+        .unwrap_or_default();
     let breakdown = match q.by {
         None => Vec::new(),
         Some(_) => bodies(ctx, q)
@@ -503,7 +540,11 @@ fn rate_f(num: i64, den: i64) -> Option<f64> {
     rate(num, den)
 }
 
-async fn conversation_sections(ctx: &SessionContext, q: &ReportQuery, out: &mut BTreeMap<String, Body>) -> Result<()> {
+async fn conversation_sections(
+    ctx: &SessionContext,
+    q: &ReportQuery,
+    out: &mut BTreeMap<String, Body>,
+) -> Result<()> {
     let (k, w) = (q.key(T::Conv), q.filter(T::Conv));
     let sql = format!(
         "SELECT {k} AS k,
@@ -538,7 +579,8 @@ async fn conversation_sections(ctx: &SessionContext, q: &ReportQuery, out: &mut 
         b.resolution.reopen_rate = rate(n(v[10]), resolved);
     }
     let rc = q.resolution_col();
-    let sql = format!("SELECT {k}, {rc} FROM {CONVERSATIONS_TABLE} WHERE {w} AND cycle = 0 AND resolved");
+    let sql =
+        format!("SELECT {k}, {rc} FROM {CONVERSATIONS_TABLE} WHERE {w} AND cycle = 0 AND resolved");
     for (key, v) in values(ctx, &sql).await? {
         out.entry(key).or_default().resolution.time_secs = Summary::of(v);
     }
@@ -554,12 +596,19 @@ async fn conversation_sections(ctx: &SessionContext, q: &ReportQuery, out: &mut 
         "SELECT {k}, COUNT(*) FROM {CONVERSATIONS_TABLE} WHERE {w} AND frt_answered = false GROUP BY 1"
     );
     for (key, v) in rows(ctx, &sql, 1).await? {
-        out.entry(key[0].clone()).or_default().response.frt_unanswered = n(v[0]);
+        out.entry(key[0].clone())
+            .or_default()
+            .response
+            .frt_unanswered = n(v[0]);
     }
     Ok(())
 }
 
-async fn round_sections(ctx: &SessionContext, q: &ReportQuery, out: &mut BTreeMap<String, Body>) -> Result<()> {
+async fn round_sections(
+    ctx: &SessionContext,
+    q: &ReportQuery,
+    out: &mut BTreeMap<String, Body>,
+) -> Result<()> {
     let (k, w) = (q.key(T::Rounds), q.filter(T::Rounds));
     let col = q.response_col();
     let within: Vec<String> = WITHIN_T
@@ -650,7 +699,11 @@ impl Tally {
     }
 }
 
-async fn satisfaction(ctx: &SessionContext, q: &ReportQuery, out: &mut BTreeMap<String, Body>) -> Result<()> {
+async fn satisfaction(
+    ctx: &SessionContext,
+    q: &ReportQuery,
+    out: &mut BTreeMap<String, Body>,
+) -> Result<()> {
     let (k, w) = (q.key(T::Surveys), q.filter(T::Surveys));
     let sql = format!(
         "SELECT {k}, dimension, scale, score, COUNT(*) FROM {SURVEYS_TABLE} WHERE {w} GROUP BY 1, 2, 3, 4"
@@ -669,10 +722,18 @@ async fn satisfaction(ctx: &SessionContext, q: &ReportQuery, out: &mut BTreeMap<
             e.2 += count * (score <= 6.0) as i64;
             continue;
         }
-        dims.entry(k.clone()).or_default().entry(dim.clone()).or_default().add(score, count);
+        dims.entry(k.clone())
+            .or_default()
+            .entry(dim.clone())
+            .or_default()
+            .add(score, count);
         if is_overall(&dim) {
             overall.entry(k.clone()).or_default().add(score, count);
-            *dist.entry(k).or_default().entry(format!("{score}")).or_default() += count;
+            *dist
+                .entry(k)
+                .or_default()
+                .entry(format!("{score}"))
+                .or_default() += count;
         }
     }
     for (k, t) in overall {
@@ -698,7 +759,11 @@ async fn satisfaction(ctx: &SessionContext, q: &ReportQuery, out: &mut BTreeMap<
     Ok(())
 }
 
-async fn conversion(ctx: &SessionContext, q: &ReportQuery, out: &mut BTreeMap<String, Body>) -> Result<()> {
+async fn conversion(
+    ctx: &SessionContext,
+    q: &ReportQuery,
+    out: &mut BTreeMap<String, Body>,
+) -> Result<()> {
     let (k, w) = (q.key(T::Inquiries), q.filter(T::Inquiries));
     let sql = format!(
         "SELECT {k},
@@ -715,7 +780,8 @@ async fn conversion(ctx: &SessionContext, q: &ReportQuery, out: &mut BTreeMap<St
         c.rate = rate(c.converted, c.inquiries);
         c.order_amount = v[2].unwrap_or(0.0);
         c.converted_customers = n(v[3]);
-        c.avg_order_value = (c.converted_customers > 0).then(|| c.order_amount / c.converted_customers as f64);
+        c.avg_order_value =
+            (c.converted_customers > 0).then(|| c.order_amount / c.converted_customers as f64);
     }
     Ok(())
 }
@@ -738,12 +804,20 @@ pub struct SeriesPoint {
 }
 
 /// Volume per shop-local hour, day, ISO week (keyed by its Monday) or month.
-pub async fn series(ctx: &SessionContext, q: &ReportQuery, grain: Grain) -> Result<Vec<SeriesPoint>> {
+pub async fn series(
+    ctx: &SessionContext,
+    q: &ReportQuery,
+    grain: Grain,
+) -> Result<Vec<SeriesPoint>> {
     let d = q.date_col(T::Conv);
     let key = match grain {
-        Grain::Hour => format!("CAST({d} AS VARCHAR) || ' ' || lpad(CAST(local_hour AS VARCHAR), 2, '0')"),
+        Grain::Hour => {
+            format!("CAST({d} AS VARCHAR) || ' ' || lpad(CAST(local_hour AS VARCHAR), 2, '0')")
+        }
         Grain::Day => format!("CAST({d} AS VARCHAR)"),
-        Grain::Week => format!("CAST(CAST(date_trunc('week', CAST({d} AS TIMESTAMP)) AS DATE) AS VARCHAR)"),
+        Grain::Week => {
+            format!("CAST(CAST(date_trunc('week', CAST({d} AS TIMESTAMP)) AS DATE) AS VARCHAR)")
+        }
         Grain::Month => format!("substr(CAST({d} AS VARCHAR), 1, 7)"),
     };
     let q2 = ReportQuery {
@@ -757,7 +831,11 @@ pub async fn series(ctx: &SessionContext, q: &ReportQuery, grain: Grain) -> Resu
     })
 }
 
-async fn volume_grouped(ctx: &SessionContext, q: &ReportQuery, key: &str) -> Result<BTreeMap<String, Volume>> {
+async fn volume_grouped(
+    ctx: &SessionContext,
+    q: &ReportQuery,
+    key: &str,
+) -> Result<BTreeMap<String, Volume>> {
     let w = q.filter(T::Conv);
     let sql = format!(
         "SELECT {key},
@@ -810,7 +888,11 @@ pub enum VolumeBy {
     Shop,
 }
 
-pub async fn volume_by(ctx: &SessionContext, q: &ReportQuery, by: VolumeBy) -> Result<BTreeMap<String, Volume>> {
+pub async fn volume_by(
+    ctx: &SessionContext,
+    q: &ReportQuery,
+    by: VolumeBy,
+) -> Result<BTreeMap<String, Volume>> {
     match by {
         VolumeBy::Channel => volume_grouped(ctx, q, "channel").await,
         VolumeBy::Platform => volume_grouped(ctx, q, "platform").await,
@@ -836,14 +918,19 @@ pub async fn volume_by(ctx: &SessionContext, q: &ReportQuery, by: VolumeBy) -> R
 
 /// Human-round response times in the METRICS.md buckets (≤30 s … 1 h, > 1 h,
 /// unanswered), counts in bucket order.
-pub async fn response_distribution(ctx: &SessionContext, q: &ReportQuery) -> Result<Vec<(String, i64)>> {
+pub async fn response_distribution(
+    ctx: &SessionContext,
+    q: &ReportQuery,
+) -> Result<Vec<(String, i64)>> {
     let (w, col) = (q.filter(T::Rounds), q.response_col());
     let mut cases = String::from("CASE WHEN kind = 'unanswered' THEN 8");
     for (i, (_, t)) in WITHIN_T.iter().enumerate() {
         cases.push_str(&format!(" WHEN {col} <= {t} THEN {i}"));
     }
     cases.push_str(" ELSE 7 END");
-    let sql = format!("SELECT {cases}, COUNT(*) FROM {ROUNDS_TABLE} WHERE {w} AND kind <> 'bot' GROUP BY 1");
+    let sql = format!(
+        "SELECT {cases}, COUNT(*) FROM {ROUNDS_TABLE} WHERE {w} AND kind <> 'bot' GROUP BY 1"
+    );
     let mut counts = [0i64; 9];
     for (_, v) in rows(ctx, &sql, 0).await? {
         let b = n(v[0]);

@@ -20,9 +20,9 @@ pub mod window;
 
 pub use batch::{FactTable, group_key, to_batches};
 pub use build::{build_all, build_group, build_group_with, group_customer};
+pub use facts::{ConversationFact, GroupFacts, InquiryFact, RoundFact, SurveyFact};
 #[cfg(feature = "kpi")]
 pub use kpi::{Breakdown, Grain, Readings, Report, ReportQuery, VolumeBy, register_facts, report};
-pub use facts::{ConversationFact, GroupFacts, InquiryFact, RoundFact, SurveyFact};
 pub use window::ShopClock;
 
 #[derive(Debug, thiserror::Error)]

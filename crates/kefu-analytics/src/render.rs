@@ -53,7 +53,11 @@ pub fn dur(s: Option<f64>) -> String {
     } else if s < 3600.0 {
         format!("{}m{:02}s", (s / 60.0).floor(), (s % 60.0).round() as i64)
     } else {
-        format!("{}h{:02}m", (s / 3600.0).floor(), ((s % 3600.0) / 60.0).round() as i64)
+        format!(
+            "{}h{:02}m",
+            (s / 3600.0).floor(),
+            ((s % 3600.0) / 60.0).round() as i64
+        )
     }
 }
 
@@ -85,7 +89,10 @@ fn body_text(out: &mut String, b: &Body) {
         &[
             ("会话 Conversations", v.conversations.to_string()),
             ("咨询人数 Customers", v.customers.to_string()),
-            ("买家消息 Customer messages", v.customer_messages.to_string()),
+            (
+                "买家消息 Customer messages",
+                v.customer_messages.to_string(),
+            ),
             ("客服消息 Agent messages", v.agent_messages.to_string()),
             ("机器人消息 Bot messages", v.bot_messages.to_string()),
         ],
@@ -206,18 +213,41 @@ impl Report {
             "口径 Readings",
             &[
                 ("工作时间计时 business_hours", r.business_hours.to_string()),
-                ("轮次起点 round_start", format!("{:?}", r.round_start).to_lowercase()),
-                ("3分钟口径 three_min_reading", format!("{:?}", r.three_min_reading)),
-                ("满意度归属 csat_attribution", format!("{:?}", r.csat_attribution)),
-                ("转化窗口 conversion_window", format!("{:?}", r.conversion_window)),
-                ("成单事件 conversion_event", format!("{:?}", r.conversion_event)),
-                ("重复咨询窗口 repeat_window", dur(Some(r.repeat_window_secs as f64))),
-                ("售后回看 after_sales_lookback", format!("{} 天 days", r.after_sales_lookback_days)),
+                (
+                    "轮次起点 round_start",
+                    format!("{:?}", r.round_start).to_lowercase(),
+                ),
+                (
+                    "3分钟口径 three_min_reading",
+                    format!("{:?}", r.three_min_reading),
+                ),
+                (
+                    "满意度归属 csat_attribution",
+                    format!("{:?}", r.csat_attribution),
+                ),
+                (
+                    "转化窗口 conversion_window",
+                    format!("{:?}", r.conversion_window),
+                ),
+                (
+                    "成单事件 conversion_event",
+                    format!("{:?}", r.conversion_event),
+                ),
+                (
+                    "重复咨询窗口 repeat_window",
+                    dur(Some(r.repeat_window_secs as f64)),
+                ),
+                (
+                    "售后回看 after_sales_lookback",
+                    format!("{} 天 days", r.after_sales_lookback_days),
+                ),
                 ("解决 resolution", r.resolution.clone()),
             ],
         );
         if !self.breakdown.is_empty() {
-            let by = self.by.map_or("key".to_string(), |b| format!("{b:?}").to_lowercase());
+            let by = self
+                .by
+                .map_or("key".to_string(), |b| format!("{b:?}").to_lowercase());
             let head = [
                 by.as_str(),
                 "会话 conv",

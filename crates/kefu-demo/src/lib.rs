@@ -56,7 +56,7 @@ impl Default for DemoConfig {
 }
 
 /// What was generated, and where.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct DemoSummary {
     pub messages: u64,
     pub conversations: u64,
@@ -205,18 +205,30 @@ fn fill(rng: &mut StdRng, t: &str, product: &str, agent: &str) -> String {
     }
     let mut s = t.replace("{p}", product).replace("{agent}", agent);
     if s.contains("{o}") {
-        s = s.replace("{o}", &format!("{}", rng.random_range(100_000_000_000_000_000u64..999_999_999_999_999_999)));
+        s = s.replace(
+            "{o}",
+            &format!(
+                "{}",
+                rng.random_range(100_000_000_000_000_000u64..999_999_999_999_999_999)
+            ),
+        );
     }
     if s.contains("{d}") {
         s = s.replace("{d}", &rng.random_range(2..8).to_string());
     }
     if s.contains("{phone}") {
         let prefix = ["138", "139", "186", "158", "177"][rng.random_range(0..5)];
-        s = s.replace("{phone}", &format!("{prefix}{:08}", rng.random_range(0..100_000_000u32)));
+        s = s.replace(
+            "{phone}",
+            &format!("{prefix}{:08}", rng.random_range(0..100_000_000u32)),
+        );
     }
     if s.contains("{addr}") {
         let city = CITIES[rng.random_range(0..CITIES.len())];
-        s = s.replace("{addr}", &city.replace("{n}", &rng.random_range(1..300).to_string()));
+        s = s.replace(
+            "{addr}",
+            &city.replace("{n}", &rng.random_range(1..300).to_string()),
+        );
     }
     if s.contains("{company}") {
         s = s.replace("{company}", COMPANIES[rng.random_range(0..COMPANIES.len())]);
@@ -244,13 +256,21 @@ fn shop_hour(t: DateTime<Utc>) -> u32 {
 
 impl Gen {
     fn new(shop: &'static Shop, seed: u64) -> Gen {
-        let mut rng = StdRng::seed_from_u64(seed ^ (shop.code.as_bytes()[0] as u64) << 32 ^ shop.code.as_bytes()[1] as u64);
-        let speed: LogNormal<f64> = LogNormal::new(3.7, 0.55).unwrap_or_else(|_| LogNormal::new(0.0, 1.0).unwrap());
+        let mut rng = StdRng::seed_from_u64(
+            seed ^ (shop.code.as_bytes()[0] as u64) << 32 ^ shop.code.as_bytes()[1] as u64,
+        );
+        let speed: LogNormal<f64> =
+            LogNormal::new(3.7, 0.55).unwrap_or_else(|_| LogNormal::new(0.0, 1.0).unwrap());
         let agents = (0..shop.agents)
             .map(|i| {
                 let name = SURNAMES[i % SURNAMES.len()];
                 Agent {
-                    id: format!("{}-{}{}", shop.code.to_lowercase(), name, i / SURNAMES.len() + 1),
+                    id: format!(
+                        "{}-{}{}",
+                        shop.code.to_lowercase(),
+                        name,
+                        i / SURNAMES.len() + 1
+                    ),
                     speed: speed.sample(&mut rng).clamp(12.0, 240.0),
                     quality: rng.random_range(0.55..0.97),
                     sales: rng.random_range(0.12..0.45),
@@ -269,7 +289,15 @@ impl Gen {
         }
     }
 
-    fn msg(&mut self, conv: &str, ts: DateTime<Utc>, sender: &'static str, agent: Option<usize>, text: String, kind: &'static str) {
+    fn msg(
+        &mut self,
+        conv: &str,
+        ts: DateTime<Utc>,
+        sender: &'static str,
+        agent: Option<usize>,
+        text: String,
+        kind: &'static str,
+    ) {
         self.next_msg += 1;
         self.out.messages.push(Msg {
             conv: conv.to_string(),
@@ -306,7 +334,9 @@ impl Gen {
     /// long right tail real response times have. Night messages wait for 08:00.
     fn reply_delay(&mut self, agent: usize, at: DateTime<Utc>, load: f64) -> i64 {
         let hour = shop_hour(at);
-        let noise = LogNormal::new(0.0, 0.75).map(|d| d.sample(&mut self.rng)).unwrap_or(1.0);
+        let noise = LogNormal::new(0.0, 0.75)
+            .map(|d| d.sample(&mut self.rng))
+            .unwrap_or(1.0);
         let mut secs = self.agents[agent].speed * (0.6 + 0.55 * load) * noise;
         if self.rng.random_bool(0.03) {
             secs += self.rng.random_range(600.0..3600.0);
@@ -324,7 +354,12 @@ impl Gen {
     fn conversation(&mut self, day: NaiveDate, load: f64) {
         let shop = self.shop;
         self.out.conversations += 1;
-        let conv = format!("{}{}{:08}", shop.code, day.format("%y%m%d"), self.out.conversations);
+        let conv = format!(
+            "{}{}{:08}",
+            shop.code,
+            day.format("%y%m%d"),
+            self.out.conversations
+        );
         // Hour by the daily profile, then a uniform second within it.
         let total: f64 = HOURLY.iter().sum();
         let mut x = self.rng.random_range(0.0..total);
@@ -354,7 +389,12 @@ impl Gen {
             let mut chosen = "other";
             // After 双11 the mix shifts to logistics and refunds.
             for (c, w) in CATEGORIES {
-                let w = if campaign_factor(day) >= 1.8 && matches!(*c, "logistics" | "refund_return") { w * 1.6 } else { *w };
+                let w =
+                    if campaign_factor(day) >= 1.8 && matches!(*c, "logistics" | "refund_return") {
+                        w * 1.6
+                    } else {
+                        *w
+                    };
                 if x < w {
                     chosen = c;
                     break;
@@ -363,7 +403,9 @@ impl Gen {
             }
             chosen
         };
-        self.out.customer_by_conv.insert(conv.clone(), customer_id.clone());
+        self.out
+            .customer_by_conv
+            .insert(conv.clone(), customer_id.clone());
         let (product_id, product, price) = PRODUCTS[self.rng.random_range(0..PRODUCTS.len())];
         let mut t = start;
         let mut agent = self.on_duty(hour as u32);
@@ -374,7 +416,12 @@ impl Gen {
             let before = Duration::seconds(self.rng.random_range(86_400..12 * 86_400));
             self.order(&customer_id, product_id, price, start - before, true);
         }
-        let ctx = ConvCtx { conv: &conv, cat, product_id, customer: &customer_id };
+        let ctx = ConvCtx {
+            conv: &conv,
+            cat,
+            product_id,
+            customer: &customer_id,
+        };
 
         // Outbound: the agent writes first (excluded from FRT).
         if self.rng.random_bool(0.03) {
@@ -424,9 +471,19 @@ impl Gen {
         }
         if shop.greeting {
             let text = self.say(GREETINGS, product, &agent_name);
-            self.msg(&conv, t + Duration::seconds(1), "agent", Some(agent), text, "greeting");
+            self.msg(
+                &conv,
+                t + Duration::seconds(1),
+                "agent",
+                Some(agent),
+                text,
+                "greeting",
+            );
         }
-        let rounds = 1 + (self.rng.random_range(0.0f64..1.0).ln() / 0.45f64.ln()).floor().min(4.0) as usize;
+        let rounds = 1
+            + (self.rng.random_range(0.0f64..1.0).ln() / 0.45f64.ln())
+                .floor()
+                .min(4.0) as usize;
         let mut frt = None;
         for r in 0..rounds {
             let d = self.reply_delay(agent, t, load);
@@ -485,13 +542,25 @@ impl Gen {
         let resolved = served && self.rng.random_bool(self.agents[agent].quality);
         if resolved && shop.resolve_events {
             let t = end + Duration::seconds(self.rng.random_range(30..300));
-            self.msg(c.conv, t, "system", None, "会话已结束".to_string(), "resolve");
+            self.msg(
+                c.conv,
+                t,
+                "system",
+                None,
+                "会话已结束".to_string(),
+                "resolve",
+            );
         }
         if served && self.rng.random_bool(0.35) {
             let a = &self.agents[agent];
-            let mut score = 2.6 + 1.8 * a.quality + if resolved { 0.7 } else { -1.1 } + if fast { 0.3 } else { -0.6 }
+            let mut score = 2.6
+                + 1.8 * a.quality
+                + if resolved { 0.7 } else { -1.1 }
+                + if fast { 0.3 } else { -0.6 }
                 - if c.cat == "service" { 0.8 } else { 0.0 };
-            score += Normal::new(0.0, 0.7).map(|d| d.sample(&mut self.rng)).unwrap_or(0.0);
+            score += Normal::new(0.0, 0.7)
+                .map(|d| d.sample(&mut self.rng))
+                .unwrap_or(0.0);
             let stars = score.round().clamp(1.0, 5.0) as i64;
             let ts = end + Duration::seconds(self.rng.random_range(60..900));
             let comment = if stars <= 2 {
@@ -521,17 +590,33 @@ impl Gen {
                     3 => "一般",
                     _ => "不满意",
                 };
-                self.out.surveys.push(row(word.into(), "3", "overall", comment));
+                self.out
+                    .surveys
+                    .push(row(word.into(), "3", "overall", comment));
             } else {
-                self.out.surveys.push(row(stars.to_string(), "5", "overall", comment));
+                self.out
+                    .surveys
+                    .push(row(stars.to_string(), "5", "overall", comment));
                 if shop.greeting {
                     // JD asks per dimension, and sometimes the 0–10 recommendation question.
-                    let speed = if fast { stars.max(3) } else { (stars - 1).max(1) };
-                    self.out.surveys.push(row(speed.to_string(), "5", "speed", String::new()));
-                    self.out.surveys.push(row(stars.to_string(), "5", "attitude", String::new()));
+                    let speed = if fast {
+                        stars.max(3)
+                    } else {
+                        (stars - 1).max(1)
+                    };
+                    self.out
+                        .surveys
+                        .push(row(speed.to_string(), "5", "speed", String::new()));
+                    self.out
+                        .surveys
+                        .push(row(stars.to_string(), "5", "attitude", String::new()));
                     if self.rng.random_bool(0.3) {
-                        let nps = ((stars as f64 - 1.0) * 2.5 + self.rng.random_range(-1.0..1.0)).round().clamp(0.0, 10.0);
-                        self.out.surveys.push(row(nps.to_string(), "10", "nps", String::new()));
+                        let nps = ((stars as f64 - 1.0) * 2.5 + self.rng.random_range(-1.0..1.0))
+                            .round()
+                            .clamp(0.0, 10.0);
+                        self.out
+                            .surveys
+                            .push(row(nps.to_string(), "10", "nps", String::new()));
                     }
                 }
             }
@@ -544,13 +629,30 @@ impl Gen {
                 85..=93 => self.rng.random_range(2 * 86_400..3 * 86_400),
                 _ => self.rng.random_range(4 * 86_400..6 * 86_400),
             };
-            let (_, _, price) = PRODUCTS.iter().find(|p| p.0 == c.product_id).copied().unwrap_or(PRODUCTS[0]);
+            let (_, _, price) = PRODUCTS
+                .iter()
+                .find(|p| p.0 == c.product_id)
+                .copied()
+                .unwrap_or(PRODUCTS[0]);
             let paid = self.rng.random_bool(0.93);
-            self.order(c.customer, c.product_id, price, end + Duration::seconds(delay), paid);
+            self.order(
+                c.customer,
+                c.product_id,
+                price,
+                end + Duration::seconds(delay),
+                paid,
+            );
         }
     }
 
-    fn order(&mut self, customer: &str, product_id: &str, price: f64, at: DateTime<Utc>, paid: bool) {
+    fn order(
+        &mut self,
+        customer: &str,
+        product_id: &str,
+        price: f64,
+        at: DateTime<Utc>,
+        paid: bool,
+    ) {
         self.next_order += 1;
         let qty = if self.rng.random_bool(0.15) { 2.0 } else { 1.0 };
         let amount = (price * qty * self.rng.random_range(0.8..1.0) * 100.0).round() / 100.0;
@@ -569,13 +671,20 @@ impl Gen {
         ]);
         if paid && self.rng.random_bool(0.25) {
             let ts = at + Duration::seconds(self.rng.random_range(2 * 86_400..10 * 86_400));
-            let product = PRODUCTS.iter().find(|p| p.0 == product_id).map(|p| p.1).unwrap_or("商品");
+            let product = PRODUCTS
+                .iter()
+                .find(|p| p.0 == product_id)
+                .map(|p| p.1)
+                .unwrap_or("商品");
             let (rating, text) = match self.rng.random_range(0..100) {
                 0..=1 => (5, pick(&mut self.rng, REVIEWS_SPAM).to_string()),
                 2..=71 => (5, self.say(REVIEWS_GOOD, product, "")),
                 72..=81 => (4, self.say(REVIEWS_GOOD, product, "")),
                 82..=89 => (3, pick(&mut self.rng, REVIEWS_MID).to_string()),
-                _ => (self.rng.random_range(1..3), self.say(REVIEWS_BAD, product, "")),
+                _ => (
+                    self.rng.random_range(1..3),
+                    self.say(REVIEWS_BAD, product, ""),
+                ),
             };
             self.out.reviews.push([
                 format!("R{order_id}"),
@@ -622,7 +731,10 @@ fn io_err(p: &Path) -> impl FnOnce(std::io::Error) -> DemoError + '_ {
 pub fn generate(dir: &Path, cfg: &DemoConfig) -> Result<DemoSummary, DemoError> {
     std::fs::create_dir_all(dir).map_err(io_err(dir))?;
     let gens: Vec<Gen> = std::thread::scope(|s| {
-        let handles: Vec<_> = SHOPS.iter().map(|shop| s.spawn(move || generate_shop(shop, cfg))).collect();
+        let handles: Vec<_> = SHOPS
+            .iter()
+            .map(|shop| s.spawn(move || generate_shop(shop, cfg)))
+            .collect();
         handles.into_iter().filter_map(|h| h.join().ok()).collect()
     });
     let mut summary = DemoSummary::default();
@@ -632,7 +744,11 @@ pub fn generate(dir: &Path, cfg: &DemoConfig) -> Result<DemoSummary, DemoError> 
     for g in gens {
         summary.messages += g.out.messages.len() as u64;
         summary.conversations += g.out.conversations;
-        let layout = if cfg.canonical_only { Layout::Canonical } else { g.shop.layout };
+        let layout = if cfg.canonical_only {
+            Layout::Canonical
+        } else {
+            g.shop.layout
+        };
         let (name, format) = match layout {
             Layout::Feige => (format!("{}_feige_chat.csv", g.shop.id), "feige"),
             Layout::Qianniu => (format!("{}_qianniu_chat.csv", g.shop.id), "qianniu"),
@@ -651,23 +767,52 @@ pub fn generate(dir: &Path, cfg: &DemoConfig) -> Result<DemoSummary, DemoError> 
     let tables: [(&str, &[&str], Vec<Vec<String>>); 3] = [
         (
             "orders.csv",
-            &["order_id", "shop_id", "customer_id", "product_id", "created_at", "paid_at", "amount", "status"],
+            &[
+                "order_id",
+                "shop_id",
+                "customer_id",
+                "product_id",
+                "created_at",
+                "paid_at",
+                "amount",
+                "status",
+            ],
             orders.into_iter().map(Vec::from).collect(),
         ),
         (
             "surveys.csv",
-            &["conversation_id", "customer_id", "agent_id", "ts", "score", "scale", "dimension", "comment", "shop_id"],
+            &[
+                "conversation_id",
+                "customer_id",
+                "agent_id",
+                "ts",
+                "score",
+                "scale",
+                "dimension",
+                "comment",
+                "shop_id",
+            ],
             surveys.into_iter().map(Vec::from).collect(),
         ),
         (
             "reviews.csv",
-            &["review_id", "shop_id", "product_id", "customer_id", "ts", "rating", "text"],
+            &[
+                "review_id",
+                "shop_id",
+                "product_id",
+                "customer_id",
+                "ts",
+                "rating",
+                "text",
+            ],
             reviews.into_iter().map(Vec::from).collect(),
         ),
     ];
     for (name, header, rows) in tables {
         let path = dir.join(name);
-        let mut w = csv::Writer::from_writer(std::io::BufWriter::new(std::fs::File::create(&path).map_err(io_err(&path))?));
+        let mut w = csv::Writer::from_writer(std::io::BufWriter::new(
+            std::fs::File::create(&path).map_err(io_err(&path))?,
+        ));
         w.write_record(header)?;
         for r in rows {
             w.write_record(&r)?;
@@ -699,16 +844,38 @@ fn kind_zh(k: &str) -> &'static str {
 
 fn write_messages(path: &Path, g: &Gen, layout: Layout) -> Result<(), DemoError> {
     let shop = g.shop;
-    let local = |t: DateTime<Utc>| t.with_timezone(&Shanghai).format("%Y-%m-%d %H:%M:%S").to_string();
+    let local = |t: DateTime<Utc>| {
+        t.with_timezone(&Shanghai)
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string()
+    };
     let agent = |m: &Msg| m.agent.map(|a| g.agents[a].id.clone()).unwrap_or_default();
-    let cust = |m: &Msg| g.out.customer_by_conv.get(m.conv.as_str()).cloned().unwrap_or_default();
+    let cust = |m: &Msg| {
+        g.out
+            .customer_by_conv
+            .get(m.conv.as_str())
+            .cloned()
+            .unwrap_or_default()
+    };
     let product = |m: &Msg| product_of(&m.text);
     match layout {
         Layout::Feige => {
             let mut buf = vec![0xEF, 0xBB, 0xBF];
             {
                 let mut w = csv::Writer::from_writer(&mut buf);
-                w.write_record(["会话ID", "消息ID", "店铺名称", "发送时间", "发送方", "客服昵称", "买家昵称", "消息内容", "消息类型", "商品ID", "订单号"])?;
+                w.write_record([
+                    "会话ID",
+                    "消息ID",
+                    "店铺名称",
+                    "发送时间",
+                    "发送方",
+                    "客服昵称",
+                    "买家昵称",
+                    "消息内容",
+                    "消息类型",
+                    "商品ID",
+                    "订单号",
+                ])?;
                 for m in &g.out.messages {
                     w.write_record([
                         m.conv.as_str(),
@@ -732,10 +899,31 @@ fn write_messages(path: &Path, g: &Gen, layout: Layout) -> Result<(), DemoError>
             let mut buf = Vec::new();
             {
                 let mut w = csv::Writer::from_writer(&mut buf);
-                w.write_record(["买家旺旺", "客服账号", "发送人角色", "时间", "消息内容", "宝贝ID", "订单编号", "店铺名称"])?;
+                w.write_record([
+                    "买家旺旺",
+                    "客服账号",
+                    "发送人角色",
+                    "时间",
+                    "消息内容",
+                    "宝贝ID",
+                    "订单编号",
+                    "店铺名称",
+                ])?;
                 for m in &g.out.messages {
-                    let agent = m.agent.map(|a| format!("{}:{}", shop.id, g.agents[a].id)).unwrap_or_default();
-                    w.write_record([&cust(m), &agent, sender_zh(m.sender), &local(m.ts), &m.text, product(m), "", shop.id])?;
+                    let agent = m
+                        .agent
+                        .map(|a| format!("{}:{}", shop.id, g.agents[a].id))
+                        .unwrap_or_default();
+                    w.write_record([
+                        &cust(m),
+                        &agent,
+                        sender_zh(m.sender),
+                        &local(m.ts),
+                        &m.text,
+                        product(m),
+                        "",
+                        shop.id,
+                    ])?;
                 }
                 w.flush().map_err(io_err(path))?;
             }
@@ -748,7 +936,19 @@ fn write_messages(path: &Path, g: &Gen, layout: Layout) -> Result<(), DemoError>
             let f = std::fs::File::create(path).map_err(io_err(path))?;
             let mut w = csv::Writer::from_writer(std::io::BufWriter::new(f));
             w.write_record([
-                "message_id", "conversation_id", "shop_id", "platform", "channel", "ts", "sender", "agent_id", "customer_id", "text", "kind", "product_id", "order_id",
+                "message_id",
+                "conversation_id",
+                "shop_id",
+                "platform",
+                "channel",
+                "ts",
+                "sender",
+                "agent_id",
+                "customer_id",
+                "text",
+                "kind",
+                "product_id",
+                "order_id",
             ])?;
             for m in &g.out.messages {
                 w.write_record([
@@ -775,5 +975,9 @@ fn write_messages(path: &Path, g: &Gen, layout: Layout) -> Result<(), DemoError>
 
 /// The product a message names, for the product column of exports.
 fn product_of(text: &str) -> &'static str {
-    PRODUCTS.iter().find(|p| text.contains(p.1)).map(|p| p.0).unwrap_or("")
+    PRODUCTS
+        .iter()
+        .find(|p| text.contains(p.1))
+        .map(|p| p.0)
+        .unwrap_or("")
 }

@@ -284,8 +284,15 @@ pub struct ErlangArgs {
 #[derive(Debug, Args)]
 pub struct PlanArgs {
     /// Hourly history CSV `ts,value` (contacts per hour).
+    #[arg(long, required_unless_present = "shop", conflicts_with = "shop")]
+    pub input: Option<PathBuf>,
+    /// Plan a shop from the store's history instead of a CSV (the `kefu` binary
+    /// fills `history` from its data directory).
     #[arg(long)]
-    pub input: PathBuf,
+    pub shop: Option<String>,
+    /// The hourly history, when the caller has it in memory (set by `kefu`).
+    #[arg(skip)]
+    pub history: Option<Vec<(chrono::NaiveDateTime, f64)>>,
     /// Hours to plan after the history (`168`, or `36h`, `7d`, `2w`).
     #[arg(long, default_value = "168", value_parser = parse_horizon)]
     pub horizon: usize,
@@ -415,8 +422,13 @@ fn run_erlang(a: ErlangArgs) -> Result<()> {
 }
 
 fn run_plan(a: PlanArgs) -> Result<()> {
-    let series =
-        read_series_csv(&a.input).with_context(|| format!("reading {}", a.input.display()))?;
+    let pairs = match (&a.history, &a.input) {
+        (Some(h), _) => h.clone(),
+        (None, Some(input)) => read_series_csv(input)
+            .with_context(|| format!("reading {}", input.display()))?
+            .pairs(),
+        (None, None) => anyhow::bail!("give --input CSV (or --shop, from the kefu binary)"),
+    };
     let events = load_events(&a.events)?;
     let templates = if a.shifts.is_empty() {
         ShiftTemplate::defaults()
@@ -446,7 +458,7 @@ fn run_plan(a: PlanArgs) -> Result<()> {
         seed: a.seed,
         forecast: ForecastConfig::default(),
     };
-    let plan = staffing_plan(&series.pairs(), &events, &cfg)?;
+    let plan = staffing_plan(&pairs, &events, &cfg)?;
     print_plan(&plan, a.service_level, a.json, a.xlsx.as_deref())
 }
 

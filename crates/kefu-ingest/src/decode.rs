@@ -95,7 +95,10 @@ mod tests {
     fn detects_boms_utf8_and_gbk() {
         assert_eq!(detect(b"\xEF\xBB\xBFa,b"), Detected::Bom(UTF_8));
         assert_eq!(detect(b"\xFF\xFEa\0"), Detected::Bom(UTF_16LE));
-        assert_eq!(detect("会话ID,消息内容\n".as_bytes()), Detected::Plain(UTF_8));
+        assert_eq!(
+            detect("会话ID,消息内容\n".as_bytes()),
+            Detected::Plain(UTF_8)
+        );
         let (gbk, _, _) = GB18030.encode("会话ID,发送时间,发送方,客服昵称,消息内容\n1,2026-11-11 10:00:00,买家,,你好，我的快递怎么还没到\n");
         assert_eq!(detect(&gbk), Detected::Plain(GB18030));
     }

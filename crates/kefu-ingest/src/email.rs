@@ -29,7 +29,10 @@ pub fn strip_quoted(body: &str) -> String {
         if t.starts_with('>') {
             continue;
         }
-        if (t.starts_with("On ") && t.ends_with("wrote:")) || t.starts_with("-----Original Message") || t.starts_with("在") && t.ends_with("写道：") {
+        if (t.starts_with("On ") && t.ends_with("wrote:"))
+            || t.starts_with("-----Original Message")
+            || t.starts_with("在") && t.ends_with("写道：")
+        {
             break;
         }
         out.push(line);
@@ -37,12 +40,22 @@ pub fn strip_quoted(body: &str) -> String {
     out.join("\n").trim().to_string()
 }
 
-pub fn read(path: &Path, file: &str, mbox: bool, opts: &IngestOptions, sink: &mut dyn Sink) -> Result<u64, IngestError> {
+pub fn read(
+    path: &Path,
+    file: &str,
+    mbox: bool,
+    opts: &IngestOptions,
+    sink: &mut dyn Sink,
+) -> Result<u64, IngestError> {
     let io = |source| IngestError::Io {
         file: file.to_string(),
         source,
     };
-    let own: Vec<String> = opts.agent_addresses.iter().map(|a| a.trim().to_lowercase()).collect();
+    let own: Vec<String> = opts
+        .agent_addresses
+        .iter()
+        .map(|a| a.trim().to_lowercase())
+        .collect();
     let mut rows = 0u64;
     let one = |bytes: &[u8], row: u64, sink: &mut dyn Sink| -> Result<(), IngestError> {
         let reject = |reason: &str, sink: &mut dyn Sink| {
@@ -78,15 +91,25 @@ pub fn read(path: &Path, file: &str, mbox: bool, opts: &IngestOptions, sink: &mu
             (Sender::Customer, None, Some(from.clone()))
         };
         let subject = msg.subject().unwrap_or("").to_string();
-        let body = msg.body_text(0).map(|b| strip_quoted(&b)).unwrap_or_default();
-        let raw_text = if subject.is_empty() { body } else { format!("{subject}\n{body}") };
+        let body = msg
+            .body_text(0)
+            .map(|b| strip_quoted(&b))
+            .unwrap_or_default();
+        let raw_text = if subject.is_empty() {
+            body
+        } else {
+            format!("{subject}\n{body}")
+        };
         let own_id = msg.message_id().map(str::to_string);
         let conversation = first_id(msg.references())
             .or_else(|| first_id(msg.in_reply_to()))
             .or_else(|| own_id.clone())
             .unwrap_or_else(|| format!("mail:{from}:{}", ts.timestamp()));
         let message_id = own_id.unwrap_or_else(|| {
-            format!("h:{:016x}", row_key(&[&from, &ts.timestamp().to_string(), &raw_text]) as u64)
+            format!(
+                "h:{:016x}",
+                row_key(&[&from, &ts.timestamp().to_string(), &raw_text]) as u64
+            )
         });
         let tz = opts.tz_of(&opts.shop);
         sink.accept(Record::Message(MessageRecord {
@@ -115,7 +138,9 @@ pub fn read(path: &Path, file: &str, mbox: bool, opts: &IngestOptions, sink: &mu
     };
     if mbox {
         let f = std::fs::File::open(path).map_err(io)?;
-        for (i, m) in mail_parser::mailbox::mbox::MessageIterator::new(std::io::BufReader::new(f)).enumerate() {
+        for (i, m) in
+            mail_parser::mailbox::mbox::MessageIterator::new(std::io::BufReader::new(f)).enumerate()
+        {
             rows += 1;
             let m = m.map_err(io)?;
             one(m.contents(), i as u64 + 1, sink)?;
@@ -134,7 +159,8 @@ mod tests {
 
     #[test]
     fn quoted_history_is_dropped() {
-        let body = "Still waiting.\n\nOn Mon, 9 Nov 2026 Shop <cs@shop.cn> wrote:\n> We shipped it.";
+        let body =
+            "Still waiting.\n\nOn Mon, 9 Nov 2026 Shop <cs@shop.cn> wrote:\n> We shipped it.";
         assert_eq!(strip_quoted(body), "Still waiting.");
         assert_eq!(strip_quoted("> old\nnew"), "new");
     }

@@ -17,9 +17,7 @@ pub mod twcs;
 
 use chrono::Utc;
 use chrono_tz::Tz;
-use kefu_model::{
-    MessageRecord, OrderRecord, QuarantineRecord, ReviewRecord, SurveyRecord, Table,
-};
+use kefu_model::{MessageRecord, OrderRecord, QuarantineRecord, ReviewRecord, SurveyRecord, Table};
 use mapping::{Mapping, MappingError};
 use std::collections::HashMap;
 use std::path::Path;
@@ -32,10 +30,7 @@ pub enum IngestError {
         source: std::io::Error,
     },
     #[error("{file}: {source}")]
-    Mapping {
-        file: String,
-        source: MappingError,
-    },
+    Mapping { file: String, source: MappingError },
     #[error("{file}: {reason}")]
     Format { file: String, reason: String },
     #[error("writing: {0}")]
@@ -196,7 +191,14 @@ impl IngestOptions {
             .unwrap_or(self.default_tz)
     }
 
-    pub(crate) fn quarantine(&self, file: &str, row: u64, table: Table, reason: &str, raw: String) -> QuarantineRecord {
+    pub(crate) fn quarantine(
+        &self,
+        file: &str,
+        row: u64,
+        table: Table,
+        reason: &str,
+        raw: String,
+    ) -> QuarantineRecord {
         QuarantineRecord {
             ingest_id: self.ingest_id.clone(),
             ingested_at: Utc::now(),
@@ -242,7 +244,11 @@ impl Sink for Counting<'_> {
 }
 
 /// Reads one file into the sink.
-pub fn read_file(path: &Path, opts: &IngestOptions, sink: &mut dyn Sink) -> Result<FileSummary, IngestError> {
+pub fn read_file(
+    path: &Path,
+    opts: &IngestOptions,
+    sink: &mut dyn Sink,
+) -> Result<FileSummary, IngestError> {
     let file = path.display().to_string();
     let io = |source| IngestError::Io {
         file: file.clone(),
@@ -272,7 +278,11 @@ pub fn read_file(path: &Path, opts: &IngestOptions, sink: &mut dyn Sink) -> Resu
         }
         Format::Eml | Format::Mbox => {
             let rows = email::read(path, &file, format == Format::Mbox, opts, &mut counting)?;
-            (format!("{format:?}").to_lowercase(), "MIME".to_string(), rows)
+            (
+                format!("{format:?}").to_lowercase(),
+                "MIME".to_string(),
+                rows,
+            )
         }
     };
     Ok(FileSummary {

@@ -84,7 +84,12 @@ pub fn fields(t: Table) -> &'static [&'static str] {
 /// Fields without which a row is quarantined. A list inside means "one of".
 pub fn required(t: Table) -> &'static [&'static [&'static str]] {
     match t {
-        Table::Messages => &[&["ts"], &["sender"], &["text"], &["conversation_id", "customer_id"]],
+        Table::Messages => &[
+            &["ts"],
+            &["sender"],
+            &["text"],
+            &["conversation_id", "customer_id"],
+        ],
         Table::Orders => &[&["order_id"], &["created_at"]],
         Table::Surveys => &[&["ts"], &["score"], &["conversation_id", "customer_id"]],
         Table::Reviews => &[&["ts"], &["text"]],
@@ -158,7 +163,12 @@ impl Mapping {
     pub fn parse(text: &str) -> Result<Mapping, MappingError> {
         let m: Mapping = toml::from_str(text)?;
         let known = fields(m.table);
-        for f in m.columns.keys().chain(m.defaults.keys()).chain(m.values.keys()) {
+        for f in m
+            .columns
+            .keys()
+            .chain(m.defaults.keys())
+            .chain(m.values.keys())
+        {
             if !known.contains(&f.as_str()) {
                 return Err(MappingError::UnknownField {
                     field: f.clone(),
@@ -216,7 +226,10 @@ impl Mapping {
             }
         }
         let has = |f: &str| {
-            let i = table_fields.iter().position(|x| *x == f).unwrap_or(usize::MAX);
+            let i = table_fields
+                .iter()
+                .position(|x| *x == f)
+                .unwrap_or(usize::MAX);
             cols.get(i).copied().flatten().is_some() || self.defaults.contains_key(f)
         };
         let missing: Vec<String> = required(self.table)
@@ -286,15 +299,70 @@ impl Resolved {
 fn synonyms(field: &str) -> &'static [&'static str] {
     match field {
         "message_id" => &["message_id", "消息id", "消息编号", "msg_id", "msgid"],
-        "conversation_id" => &["conversation_id", "会话id", "会话编号", "对话id", "session_id", "ticket id", "ticket_id", "id"],
+        "conversation_id" => &[
+            "conversation_id",
+            "会话id",
+            "会话编号",
+            "对话id",
+            "session_id",
+            "ticket id",
+            "ticket_id",
+            "id",
+        ],
         "shop_id" => &["shop_id", "店铺id", "店铺", "店铺名称", "shop", "store"],
         "platform" => &["platform", "平台"],
         "channel" => &["channel", "渠道", "via", "来源渠道"],
-        "ts" => &["ts", "time", "timestamp", "发送时间", "时间", "消息时间", "评价时间", "created at", "created_at", "date"],
-        "sender" => &["sender", "发送方", "发送人角色", "角色", "发送者类型", "author type"],
-        "agent_id" => &["agent_id", "客服昵称", "客服", "客服账号", "接待客服", "assignee", "agent"],
-        "customer_id" => &["customer_id", "买家昵称", "买家", "顾客", "客户", "用户id", "买家id", "requester", "customer"],
-        "text" => &["text", "消息内容", "内容", "聊天内容", "评价内容", "comment", "body", "description", "message"],
+        "ts" => &[
+            "ts",
+            "time",
+            "timestamp",
+            "发送时间",
+            "时间",
+            "消息时间",
+            "评价时间",
+            "created at",
+            "created_at",
+            "date",
+        ],
+        "sender" => &[
+            "sender",
+            "发送方",
+            "发送人角色",
+            "角色",
+            "发送者类型",
+            "author type",
+        ],
+        "agent_id" => &[
+            "agent_id",
+            "客服昵称",
+            "客服",
+            "客服账号",
+            "接待客服",
+            "assignee",
+            "agent",
+        ],
+        "customer_id" => &[
+            "customer_id",
+            "买家昵称",
+            "买家",
+            "顾客",
+            "客户",
+            "用户id",
+            "买家id",
+            "requester",
+            "customer",
+        ],
+        "text" => &[
+            "text",
+            "消息内容",
+            "内容",
+            "聊天内容",
+            "评价内容",
+            "comment",
+            "body",
+            "description",
+            "message",
+        ],
         "kind" => &["kind", "消息类型", "type"],
         "product_id" => &["product_id", "商品id", "商品", "商品编号", "product"],
         "order_id" => &["order_id", "订单号", "订单编号", "订单id"],
@@ -348,7 +416,9 @@ pub fn suggest(header: &[String]) -> Mapping {
             best = Some((score, m));
         }
     }
-    let mut m = best.map(|(_, m)| m).unwrap_or_else(|| Mapping::canonical(Table::Messages));
+    let mut m = best
+        .map(|(_, m)| m)
+        .unwrap_or_else(|| Mapping::canonical(Table::Messages));
     if m.table == Table::Messages {
         let sender_values: BTreeMap<String, String> = [
             ("买家", "customer"),
@@ -402,7 +472,10 @@ mod tests {
     #[test]
     fn resolve_reports_missing_required_columns() {
         let m = Mapping::canonical(Table::Messages);
-        let err = m.resolve(&h("ts,text,customer_id")).unwrap_err().to_string();
+        let err = m
+            .resolve(&h("ts,text,customer_id"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("sender"), "{err}");
         assert!(m.resolve(&h("TS, Sender ,text,customer_id")).is_ok());
     }
@@ -423,24 +496,36 @@ mod tests {
         let m = suggest(&h("会话ID,发送时间,发送方,客服昵称,消息内容,买家昵称"));
         assert_eq!(m.table, Table::Messages);
         assert_eq!(m.columns.get("ts"), Some(&Headers::One("发送时间".into())));
-        assert_eq!(m.columns.get("text"), Some(&Headers::One("消息内容".into())));
+        assert_eq!(
+            m.columns.get("text"),
+            Some(&Headers::One("消息内容".into()))
+        );
         let orders = suggest(&h("订单号,下单时间,付款时间,实付金额,买家昵称"));
         assert_eq!(orders.table, Table::Orders);
     }
 
     #[test]
     fn sniffs_canonical_tables() {
-        assert_eq!(sniff_canonical(&h("ts,sender,text,customer_id")), Some(Table::Messages));
         assert_eq!(
-            sniff_canonical(&h("order_id,shop_id,customer_id,product_id,created_at,paid_at,amount,status")),
+            sniff_canonical(&h("ts,sender,text,customer_id")),
+            Some(Table::Messages)
+        );
+        assert_eq!(
+            sniff_canonical(&h(
+                "order_id,shop_id,customer_id,product_id,created_at,paid_at,amount,status"
+            )),
             Some(Table::Orders)
         );
         assert_eq!(
-            sniff_canonical(&h("conversation_id,customer_id,agent_id,ts,score,scale,dimension,comment")),
+            sniff_canonical(&h(
+                "conversation_id,customer_id,agent_id,ts,score,scale,dimension,comment"
+            )),
             Some(Table::Surveys)
         );
         assert_eq!(
-            sniff_canonical(&h("review_id,shop_id,product_id,customer_id,ts,rating,text")),
+            sniff_canonical(&h(
+                "review_id,shop_id,product_id,customer_id,ts,rating,text"
+            )),
             Some(Table::Reviews)
         );
         assert_eq!(sniff_canonical(&h("a,b")), None);

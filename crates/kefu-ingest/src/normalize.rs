@@ -33,7 +33,10 @@ mod tests {
     #[test]
     fn folds_width_and_space() {
         // Full-width forms fold as NFKC folds them (the colon and question mark too).
-        assert_eq!(normalize_text("  订单号：１２３ＡＢ\u{3000}\u{3000}到了吗？\n"), "订单号:123AB 到了吗?");
+        assert_eq!(
+            normalize_text("  订单号：１２３ＡＢ\u{3000}\u{3000}到了吗？\n"),
+            "订单号:123AB 到了吗?"
+        );
         assert_eq!(normalize_text(""), "");
         // The ideographic full stop is outside the full-width ASCII block: kept.
         assert_eq!(normalize_text("好的，谢谢。"), "好的,谢谢。");

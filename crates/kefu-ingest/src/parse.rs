@@ -49,7 +49,11 @@ pub fn parse_ts(v: &str, spec: &TimestampSpec, tz: Tz) -> Result<DateTime<Utc>, 
             if let Ok(t) = DateTime::parse_from_rfc3339(v) {
                 return Ok(t.to_utc());
             }
-            for f in ["%Y-%m-%d %H:%M:%S%.f %z", "%Y-%m-%d %H:%M:%S%.f%:z", "%a %b %d %H:%M:%S %z %Y"] {
+            for f in [
+                "%Y-%m-%d %H:%M:%S%.f %z",
+                "%Y-%m-%d %H:%M:%S%.f%:z",
+                "%a %b %d %H:%M:%S %z %Y",
+            ] {
                 if let Ok(t) = DateTime::parse_from_str(v, f) {
                     return Ok(t.to_utc());
                 }
@@ -66,7 +70,11 @@ pub fn parse_ts(v: &str, spec: &TimestampSpec, tz: Tz) -> Result<DateTime<Utc>, 
         }
         "unix" | "unix_ms" => {
             let n: f64 = v.parse().map_err(|_| bad())?;
-            let micros = if spec.format == "unix" { n * 1e6 } else { n * 1e3 };
+            let micros = if spec.format == "unix" {
+                n * 1e6
+            } else {
+                n * 1e3
+            };
             DateTime::from_timestamp_micros(micros as i64).ok_or_else(bad)
         }
         f => {
@@ -84,7 +92,9 @@ pub fn parse_ts(v: &str, spec: &TimestampSpec, tz: Tz) -> Result<DateTime<Utc>, 
 pub fn clean_id(v: &str) -> String {
     let v = v.trim();
     match v.strip_suffix(".0") {
-        Some(head) if !head.is_empty() && head.bytes().all(|b| b.is_ascii_digit()) => head.to_string(),
+        Some(head) if !head.is_empty() && head.bytes().all(|b| b.is_ascii_digit()) => {
+            head.to_string()
+        }
         _ => v.to_string(),
     }
 }
@@ -114,8 +124,13 @@ fn parse_amount(v: &str) -> Result<f64, String> {
 
 /// Builds a message; `conversation_id` is empty when the source has none (the
 /// sessioniser fills it).
-pub fn message<'a>(get: &dyn Fn(&str) -> Option<&'a str>, cx: &RowContext) -> Result<MessageRecord, String> {
-    let shop = get("shop_id").map(clean_id).unwrap_or_else(|| cx.default_shop.to_string());
+pub fn message<'a>(
+    get: &dyn Fn(&str) -> Option<&'a str>,
+    cx: &RowContext,
+) -> Result<MessageRecord, String> {
+    let shop = get("shop_id")
+        .map(clean_id)
+        .unwrap_or_else(|| cx.default_shop.to_string());
     let tz = (cx.tz_of)(&shop);
     let ts = parse_ts(need(get, "ts")?, cx.ts_spec, tz)?;
     let sender: Sender = need(get, "sender")?.parse()?;
@@ -170,11 +185,18 @@ pub fn message<'a>(get: &dyn Fn(&str) -> Option<&'a str>, cx: &RowContext) -> Re
     })
 }
 
-pub fn order<'a>(get: &dyn Fn(&str) -> Option<&'a str>, cx: &RowContext) -> Result<OrderRecord, String> {
-    let shop = get("shop_id").map(clean_id).unwrap_or_else(|| cx.default_shop.to_string());
+pub fn order<'a>(
+    get: &dyn Fn(&str) -> Option<&'a str>,
+    cx: &RowContext,
+) -> Result<OrderRecord, String> {
+    let shop = get("shop_id")
+        .map(clean_id)
+        .unwrap_or_else(|| cx.default_shop.to_string());
     let tz = (cx.tz_of)(&shop);
     let created_at = parse_ts(need(get, "created_at")?, cx.ts_spec, tz)?;
-    let paid_at = get("paid_at").map(|v| parse_ts(v, cx.ts_spec, tz)).transpose()?;
+    let paid_at = get("paid_at")
+        .map(|v| parse_ts(v, cx.ts_spec, tz))
+        .transpose()?;
     Ok(OrderRecord {
         order_id: clean_id(need(get, "order_id")?),
         customer_id: opt_id(get("customer_id")),
@@ -200,8 +222,13 @@ fn three_level(v: &str) -> Option<f64> {
     }
 }
 
-pub fn survey<'a>(get: &dyn Fn(&str) -> Option<&'a str>, cx: &RowContext) -> Result<SurveyRecord, String> {
-    let shop = get("shop_id").map(clean_id).unwrap_or_else(|| cx.default_shop.to_string());
+pub fn survey<'a>(
+    get: &dyn Fn(&str) -> Option<&'a str>,
+    cx: &RowContext,
+) -> Result<SurveyRecord, String> {
+    let shop = get("shop_id")
+        .map(clean_id)
+        .unwrap_or_else(|| cx.default_shop.to_string());
     let tz = (cx.tz_of)(&shop);
     let ts = parse_ts(need(get, "ts")?, cx.ts_spec, tz)?;
     let raw_score = need(get, "score")?;
@@ -219,7 +246,11 @@ pub fn survey<'a>(get: &dyn Fn(&str) -> Option<&'a str>, cx: &RowContext) -> Res
         Some("5") | Some("stars") | Some("5星") => 5,
         Some("3") | Some("three") | Some("三级") => 3,
         Some("10") | Some("11") | Some("nps") | Some("0-10") => 10,
-        Some(other) => return Err(format!("unknown survey scale '{other}' (expected 5, 3 or 10)")),
+        Some(other) => {
+            return Err(format!(
+                "unknown survey scale '{other}' (expected 5, 3 or 10)"
+            ));
+        }
         // No scale column: three-level words are scale 3, scores above 5 or a 0 are
         // 0–10, the rest 1–5 stars.
         None => implied_scale.unwrap_or(if score > 5.0 || score == 0.0 { 10 } else { 5 }),
@@ -272,13 +303,22 @@ pub fn survey<'a>(get: &dyn Fn(&str) -> Option<&'a str>, cx: &RowContext) -> Res
     })
 }
 
-pub fn review<'a>(get: &dyn Fn(&str) -> Option<&'a str>, cx: &RowContext) -> Result<ReviewRecord, String> {
-    let shop = get("shop_id").map(clean_id).unwrap_or_else(|| cx.default_shop.to_string());
+pub fn review<'a>(
+    get: &dyn Fn(&str) -> Option<&'a str>,
+    cx: &RowContext,
+) -> Result<ReviewRecord, String> {
+    let shop = get("shop_id")
+        .map(clean_id)
+        .unwrap_or_else(|| cx.default_shop.to_string());
     let tz = (cx.tz_of)(&shop);
     let ts = parse_ts(need(get, "ts")?, cx.ts_spec, tz)?;
     let raw = need(get, "text")?.to_string();
     let rating = get("rating")
-        .map(|v| v.trim().parse::<f64>().map_err(|_| format!("bad rating '{v}'")))
+        .map(|v| {
+            v.trim()
+                .parse::<f64>()
+                .map_err(|_| format!("bad rating '{v}'"))
+        })
         .transpose()?;
     if let Some(r) = rating
         && !(0.0..=5.0).contains(&r)
@@ -333,8 +373,14 @@ mod tests {
         assert_eq!(a, b);
         let c = parse_ts("Tue Oct 31 22:10:47 +0000 2017", &spec, sh()).unwrap();
         assert_eq!(c.to_rfc3339(), "2017-10-31T22:10:47+00:00");
-        assert!(parse_ts("yesterday", &spec, sh()).unwrap_err().contains("bad timestamp"));
-        let unix = TimestampSpec { format: "unix".into() };
+        assert!(
+            parse_ts("yesterday", &spec, sh())
+                .unwrap_err()
+                .contains("bad timestamp")
+        );
+        let unix = TimestampSpec {
+            format: "unix".into(),
+        };
         assert_eq!(parse_ts("60", &unix, sh()).unwrap().timestamp(), 60);
     }
 

@@ -94,14 +94,31 @@ impl<'a> RowHandler<'a> {
     }
 
     fn table(&self) -> Table {
-        self.resolved.as_ref().map(|r| r.table()).unwrap_or(Table::Messages)
+        self.resolved
+            .as_ref()
+            .map(|r| r.table())
+            .unwrap_or(Table::Messages)
     }
 
-    fn reject(&self, sink: &mut dyn Sink, row: u64, reason: &str, raw: String) -> Result<(), IngestError> {
-        sink.reject(self.opts.quarantine(self.file, row, self.table(), reason, raw))
+    fn reject(
+        &self,
+        sink: &mut dyn Sink,
+        row: u64,
+        reason: &str,
+        raw: String,
+    ) -> Result<(), IngestError> {
+        sink.reject(
+            self.opts
+                .quarantine(self.file, row, self.table(), reason, raw),
+        )
     }
 
-    fn row(&mut self, sink: &mut dyn Sink, row_no: u64, fields: &[String]) -> Result<(), IngestError> {
+    fn row(
+        &mut self,
+        sink: &mut dyn Sink,
+        row_no: u64,
+        fields: &[String],
+    ) -> Result<(), IngestError> {
         let Some(r) = &self.resolved else {
             return Ok(());
         };
@@ -145,7 +162,10 @@ impl<'a> RowHandler<'a> {
 
 /// The most frequent of comma, tab and semicolon in the header line.
 fn sniff_delimiter(prefix: &[u8]) -> u8 {
-    let line_end = prefix.iter().position(|&b| b == b'\n').unwrap_or(prefix.len());
+    let line_end = prefix
+        .iter()
+        .position(|&b| b == b'\n')
+        .unwrap_or(prefix.len());
     let line = &prefix[..line_end];
     [b',', b'\t', b';']
         .into_iter()
@@ -180,7 +200,9 @@ fn read_csv(
         Detected::Plain(enc) => (Box::new(std::io::BufReader::with_capacity(1 << 20, f)), enc),
     };
     let delimiter = match detected {
-        Detected::Plain(e) if e == encoding_rs::UTF_8 || e == encoding_rs::GB18030 => sniff_delimiter(prefix),
+        Detected::Plain(e) if e == encoding_rs::UTF_8 || e == encoding_rs::GB18030 => {
+            sniff_delimiter(prefix)
+        }
         // For a BOM file sniff on the decoded header instead: ASCII delimiters are
         // the same bytes in UTF-8 and GB18030 but not in UTF-16.
         _ => sniff_delimiter(&decode_lossy_prefix(detected, prefix)),
@@ -249,7 +271,12 @@ fn read_csv(
                 row_no -= 1;
                 rows.rows_read -= 1;
             }
-            Some(v) if v.len() < n_header || v[n_header.min(v.len())..].iter().any(|s| !s.trim().is_empty()) => {
+            Some(v)
+                if v.len() < n_header
+                    || v[n_header.min(v.len())..]
+                        .iter()
+                        .any(|s| !s.trim().is_empty()) =>
+            {
                 let reason = format!("row has {} fields, the header has {}", v.len(), n_header);
                 rows.reject(sink, row_no, &reason, v.join(","))?;
             }
@@ -320,12 +347,21 @@ fn read_jsonl(
             Ok(o) => o,
             Err(e) => {
                 let table = rows.opts.table.unwrap_or(Table::Messages);
-                sink.reject(opts.quarantine(file, row_no, table, &format!("bad JSON: {e}"), line.clone()))?;
+                sink.reject(opts.quarantine(
+                    file,
+                    row_no,
+                    table,
+                    &format!("bad JSON: {e}"),
+                    line.clone(),
+                ))?;
                 continue;
             }
         };
         let header: Vec<String> = obj.keys().cloned().collect();
-        let values: Vec<String> = obj.values().map(|v| json_value_string(v).unwrap_or_default()).collect();
+        let values: Vec<String> = obj
+            .values()
+            .map(|v| json_value_string(v).unwrap_or_default())
+            .collect();
         if !resolutions.contains_key(&header) {
             match rows.mapping_for(&header).and_then(|m| {
                 m.resolve(&header).map_err(|source| IngestError::Mapping {
@@ -338,7 +374,13 @@ fn read_jsonl(
                 }
                 Err(e) => {
                     let table = rows.opts.table.unwrap_or(Table::Messages);
-                    sink.reject(opts.quarantine(file, row_no, table, &e.to_string(), line.clone()))?;
+                    sink.reject(opts.quarantine(
+                        file,
+                        row_no,
+                        table,
+                        &e.to_string(),
+                        line.clone(),
+                    ))?;
                     continue;
                 }
             }
@@ -377,7 +419,8 @@ fn read_excel(
         file: file.to_string(),
         reason,
     };
-    let mut wb = calamine::open_workbook_auto(path).map_err(|e| fmt(format!("cannot open workbook: {e}")))?;
+    let mut wb = calamine::open_workbook_auto(path)
+        .map_err(|e| fmt(format!("cannot open workbook: {e}")))?;
     let sheet = match opts.mapping.as_ref().and_then(|m| m.sheet.clone()) {
         Some(s) => s,
         None => wb
@@ -415,14 +458,24 @@ fn read_excel(
 }
 
 /// The first non-empty row of a CSV or Excel file.
-pub fn header(path: &Path, file: &str, prefix: &[u8], format: Format) -> Result<Vec<String>, IngestError> {
+pub fn header(
+    path: &Path,
+    file: &str,
+    prefix: &[u8],
+    format: Format,
+) -> Result<Vec<String>, IngestError> {
     let fmt = |reason: String| IngestError::Format {
         file: file.to_string(),
         reason,
     };
     if format == Format::Excel {
-        let mut wb = calamine::open_workbook_auto(path).map_err(|e| fmt(format!("cannot open workbook: {e}")))?;
-        let sheet = wb.sheet_names().first().cloned().ok_or_else(|| fmt("no sheets".into()))?;
+        let mut wb = calamine::open_workbook_auto(path)
+            .map_err(|e| fmt(format!("cannot open workbook: {e}")))?;
+        let sheet = wb
+            .sheet_names()
+            .first()
+            .cloned()
+            .ok_or_else(|| fmt("no sheets".into()))?;
         let range = wb.worksheet_range(&sheet).map_err(|e| fmt(e.to_string()))?;
         return range
             .rows()
@@ -442,7 +495,10 @@ pub fn header(path: &Path, file: &str, prefix: &[u8], format: Format) -> Result<
         .from_reader(text.as_bytes());
     for rec in csv.records() {
         let rec = rec.map_err(|e| fmt(e.to_string()))?;
-        let row: Vec<String> = rec.iter().map(|s| s.trim_start_matches('\u{feff}').to_string()).collect();
+        let row: Vec<String> = rec
+            .iter()
+            .map(|s| s.trim_start_matches('\u{feff}').to_string())
+            .collect();
         if row.iter().any(|c| !c.trim().is_empty()) {
             return Ok(row);
         }

@@ -6,9 +6,9 @@
 //! answers is both the agent side and the shop. Brands sign tweets with the agent's
 //! initials (`... -KC`, `^JK`), which become the agent id `brand/KC`.
 
-use crate::parse::{clean_id, parse_ts};
 use crate::mapping::TimestampSpec;
 use crate::normalize::normalize_text;
+use crate::parse::{clean_id, parse_ts};
 use crate::{IngestError, IngestOptions, Record, Sink};
 use kefu_model::{MessageKind, MessageRecord, Sender, Table};
 use std::collections::HashMap;
@@ -58,7 +58,13 @@ fn numeric_order(a: &str, b: &str) -> std::cmp::Ordering {
     a.len().cmp(&b.len()).then_with(|| a.cmp(b))
 }
 
-pub fn read(path: &Path, file: &str, _prefix: &[u8], opts: &IngestOptions, sink: &mut dyn Sink) -> Result<u64, IngestError> {
+pub fn read(
+    path: &Path,
+    file: &str,
+    _prefix: &[u8],
+    opts: &IngestOptions,
+    sink: &mut dyn Sink,
+) -> Result<u64, IngestError> {
     let fmt = |reason: String| IngestError::Format {
         file: file.to_string(),
         reason,
@@ -74,9 +80,16 @@ pub fn read(path: &Path, file: &str, _prefix: &[u8], opts: &IngestOptions, sink:
         .map(|h| h.trim().to_lowercase())
         .collect();
     let col = |name: &str| header.iter().position(|h| h == name);
-    let missing: Vec<&str> = REQUIRED.iter().copied().filter(|c| col(c).is_none()).collect();
+    let missing: Vec<&str> = REQUIRED
+        .iter()
+        .copied()
+        .filter(|c| col(c).is_none())
+        .collect();
     if !missing.is_empty() {
-        return Err(fmt(format!("not a twcs file: missing column(s) {}", missing.join(", "))));
+        return Err(fmt(format!(
+            "not a twcs file: missing column(s) {}",
+            missing.join(", ")
+        )));
     }
     let idx: Vec<usize> = REQUIRED.iter().map(|c| col(c).unwrap_or(0)).collect();
     let spec = TimestampSpec::default();
@@ -88,7 +101,13 @@ pub fn read(path: &Path, file: &str, _prefix: &[u8], opts: &IngestOptions, sink:
         let rec = match rec {
             Ok(r) => r,
             Err(e) => {
-                sink.reject(opts.quarantine(file, row, Table::Messages, &format!("unreadable CSV: {e}"), String::new()))?;
+                sink.reject(opts.quarantine(
+                    file,
+                    row,
+                    Table::Messages,
+                    &format!("unreadable CSV: {e}"),
+                    String::new(),
+                ))?;
                 continue;
             }
         };
@@ -96,14 +115,21 @@ pub fn read(path: &Path, file: &str, _prefix: &[u8], opts: &IngestOptions, sink:
         let raw = rec.iter().collect::<Vec<_>>().join(",");
         let id = clean_id(get(0));
         if id.is_empty() {
-            sink.reject(opts.quarantine(file, row, Table::Messages, "missing required field tweet_id", raw))?;
+            sink.reject(opts.quarantine(
+                file,
+                row,
+                Table::Messages,
+                "missing required field tweet_id",
+                raw,
+            ))?;
             continue;
         }
         let inbound = match get(2).to_ascii_lowercase().as_str() {
             "true" | "1" => true,
             "false" | "0" => false,
             other => {
-                let reason = format!("unknown sender value '{other}' in inbound (expected True/False)");
+                let reason =
+                    format!("unknown sender value '{other}' in inbound (expected True/False)");
                 sink.reject(opts.quarantine(file, row, Table::Messages, &reason, raw))?;
                 continue;
             }
@@ -115,7 +141,11 @@ pub fn read(path: &Path, file: &str, _prefix: &[u8], opts: &IngestOptions, sink:
                 continue;
             }
         };
-        let mut links: Vec<String> = get(5).split(',').map(clean_id).filter(|s| !s.is_empty()).collect();
+        let mut links: Vec<String> = get(5)
+            .split(',')
+            .map(clean_id)
+            .filter(|s| !s.is_empty())
+            .collect();
         links.extend(Some(clean_id(get(6))).filter(|s| !s.is_empty()));
         tweets.push(Tweet {
             row,
@@ -128,7 +158,11 @@ pub fn read(path: &Path, file: &str, _prefix: &[u8], opts: &IngestOptions, sink:
         });
     }
     // Threads: union-find over reply links among present tweets.
-    let pos: HashMap<&str, usize> = tweets.iter().enumerate().map(|(i, t)| (t.id.as_str(), i)).collect();
+    let pos: HashMap<&str, usize> = tweets
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.id.as_str(), i))
+        .collect();
     let mut parent: Vec<usize> = (0..tweets.len()).collect();
     for (i, t) in tweets.iter().enumerate() {
         for l in &t.links {
@@ -149,14 +183,22 @@ pub fn read(path: &Path, file: &str, _prefix: &[u8], opts: &IngestOptions, sink:
     roots.sort_unstable();
     for root in roots {
         let mut members = threads.remove(&root).unwrap_or_default();
-        members.sort_by(|&a, &b| tweets[a].ts.cmp(&tweets[b].ts).then(numeric_order(&tweets[a].id, &tweets[b].id)));
+        members.sort_by(|&a, &b| {
+            tweets[a]
+                .ts
+                .cmp(&tweets[b].ts)
+                .then(numeric_order(&tweets[a].id, &tweets[b].id))
+        });
         let conv_id = members
             .iter()
             .map(|&i| tweets[i].id.as_str())
             .min_by(|a, b| numeric_order(a, b))
             .map(|s| format!("tw:{s}"))
             .unwrap_or_default();
-        let brand = members.iter().find(|&&i| !tweets[i].inbound).map(|&i| tweets[i].author.clone());
+        let brand = members
+            .iter()
+            .find(|&&i| !tweets[i].inbound)
+            .map(|&i| tweets[i].author.clone());
         // A thread no brand answered belongs to the brand the customer addressed.
         let shop = brand.clone().or_else(|| {
             members.iter().find_map(|&i| {
@@ -164,12 +206,18 @@ pub fn read(path: &Path, file: &str, _prefix: &[u8], opts: &IngestOptions, sink:
                     .text
                     .split_whitespace()
                     .find_map(|w| w.strip_prefix('@'))
-                    .map(|h| h.trim_end_matches(|c: char| !c.is_alphanumeric() && c != '_').to_string())
+                    .map(|h| {
+                        h.trim_end_matches(|c: char| !c.is_alphanumeric() && c != '_')
+                            .to_string()
+                    })
                     .filter(|h| !h.is_empty() && !h.bytes().all(|b| b.is_ascii_digit()))
             })
         });
         let shop = shop.unwrap_or_else(|| opts.shop.clone());
-        let customer = members.iter().find(|&&i| tweets[i].inbound).map(|&i| tweets[i].author.clone());
+        let customer = members
+            .iter()
+            .find(|&&i| tweets[i].inbound)
+            .map(|&i| tweets[i].author.clone());
         let tz = opts.tz_of(&shop);
         for i in members {
             let t = &tweets[i];

@@ -3,8 +3,8 @@
 use crate::records::*;
 use crate::schema;
 use arrow::array::{
-    Array, ArrayRef, BooleanArray, Date32Array, Float32Array, Float64Array, Int32Array,
-    Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray,
+    Array, ArrayRef, BooleanArray, Date32Array, Float32Array, Float64Array, Int32Array, Int64Array,
+    RecordBatch, StringArray, TimestampMicrosecondArray,
 };
 use arrow::datatypes::SchemaRef;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -128,7 +128,13 @@ impl ToBatch for MessageRecord {
             Arc::new(BooleanArray::from_iter(rows.iter().map(|r| r.urgent))),
             strs(rows.iter().map(|r| r.source_file.as_str())),
             i64s(rows.iter().map(|r| r.source_row as i64)),
-            strs(rows.iter().map(|r| month_of(r.local_date)).collect::<Vec<_>>().iter().map(String::as_str)),
+            strs(
+                rows.iter()
+                    .map(|r| month_of(r.local_date))
+                    .collect::<Vec<_>>()
+                    .iter()
+                    .map(String::as_str),
+            ),
         ];
         Ok(RecordBatch::try_new(Self::schema(), cols)?)
     }
@@ -352,11 +358,14 @@ impl MessageRecord {
         );
         let mut out = Vec::with_capacity(batch.num_rows());
         for i in 0..batch.num_rows() {
-            let sender_v = sender.value(i).parse::<Sender>().map_err(|e| BatchError::Value {
-                column: "sender".into(),
-                row: i,
-                reason: e,
-            })?;
+            let sender_v = sender
+                .value(i)
+                .parse::<Sender>()
+                .map_err(|e| BatchError::Value {
+                    column: "sender".into(),
+                    row: i,
+                    reason: e,
+                })?;
             out.push(MessageRecord {
                 message_id: mid.value(i).to_string(),
                 conversation_id: cid.value(i).to_string(),
@@ -398,7 +407,9 @@ mod tests {
             shop_id: "shop".into(),
             platform: "douyin".into(),
             channel: "chat".into(),
-            ts: DateTime::parse_from_rfc3339("2026-11-10T16:30:00Z").unwrap().to_utc(),
+            ts: DateTime::parse_from_rfc3339("2026-11-10T16:30:00Z")
+                .unwrap()
+                .to_utc(),
             sender: Sender::Customer,
             agent_id: None,
             customer_id: Some("u1".into()),

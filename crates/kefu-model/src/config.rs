@@ -234,7 +234,9 @@ pub struct Config {
 
 impl Config {
     pub fn parse(text: &str) -> Result<Config, ConfigError> {
-        let mut root: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError::Toml(e.to_string()))?;
+        let mut root: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| ConfigError::Toml(e.to_string()))?;
         let defaults = match root.remove("defaults") {
             Some(toml::Value::Table(t)) => t,
             None => toml::Table::new(),
@@ -290,7 +292,12 @@ impl Config {
     }
 
     /// Sets one key for the defaults (`shop = None`) or one shop, e.g. `timezone`.
-    pub fn set(&mut self, shop: Option<&str>, key: &str, value: toml::Value) -> Result<(), ConfigError> {
+    pub fn set(
+        &mut self,
+        shop: Option<&str>,
+        key: &str,
+        value: toml::Value,
+    ) -> Result<(), ConfigError> {
         // Validate on a copy so a refused value leaves the config as it was.
         let mut next = self.clone();
         let table = match shop {
@@ -368,9 +375,16 @@ mod tests {
     #[test]
     fn set_then_round_trip() {
         let mut c = Config::default();
-        c.set(Some("dy1"), "timezone", toml::Value::String("Asia/Tokyo".into()))
-            .unwrap();
-        assert!(c.set(None, "timezone", toml::Value::String("Nowhere".into())).is_err());
+        c.set(
+            Some("dy1"),
+            "timezone",
+            toml::Value::String("Asia/Tokyo".into()),
+        )
+        .unwrap();
+        assert!(
+            c.set(None, "timezone", toml::Value::String("Nowhere".into()))
+                .is_err()
+        );
         let back = Config::parse(&c.to_toml()).unwrap();
         assert_eq!(back.shop("dy1").unwrap().timezone, "Asia/Tokyo");
     }

@@ -14,6 +14,6 @@ pub mod schema;
 pub use batch::{BatchError, ToBatch};
 pub use config::{Config, ShopConfig};
 pub use records::{
-    MessageKind, MessageRecord, OrderRecord, QuarantineRecord, ReviewRecord, Sender,
-    SurveyRecord, Table,
+    MessageKind, MessageRecord, OrderRecord, QuarantineRecord, ReviewRecord, Sender, SurveyRecord,
+    Table,
 };

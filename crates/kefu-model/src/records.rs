@@ -18,7 +18,12 @@ pub enum Table {
 
 impl Table {
     /// The tables that hold source data (quarantine holds what could not be read).
-    pub const DATA: [Table; 4] = [Table::Messages, Table::Orders, Table::Surveys, Table::Reviews];
+    pub const DATA: [Table; 4] = [
+        Table::Messages,
+        Table::Orders,
+        Table::Surveys,
+        Table::Reviews,
+    ];
     pub const ALL: [Table; 5] = [
         Table::Messages,
         Table::Orders,
@@ -50,7 +55,9 @@ impl FromStr for Table {
         Table::ALL
             .into_iter()
             .find(|t| t.name() == s.trim().to_ascii_lowercase())
-            .ok_or_else(|| format!("unknown table '{s}' (expected messages, orders, surveys, reviews)"))
+            .ok_or_else(|| {
+                format!("unknown table '{s}' (expected messages, orders, surveys, reviews)")
+            })
     }
 }
 
@@ -83,7 +90,9 @@ impl FromStr for Sender {
         let lower = v.to_ascii_lowercase();
         Ok(match lower.as_str() {
             "customer" | "buyer" | "user" | "client" | "end-user" | "end_user" | "requester"
-            | "买家" | "顾客" | "客户" | "用户" | "访客" | "消费者" => Sender::Customer,
+            | "买家" | "顾客" | "客户" | "用户" | "访客" | "消费者" => {
+                Sender::Customer
+            }
             "agent" | "staff" | "seller" | "support" | "客服" | "人工" | "人工客服" | "卖家"
             | "商家" => Sender::Agent,
             "bot" | "robot" | "auto" | "autoreply" | "auto_reply" | "机器人" | "自动回复"

@@ -22,7 +22,10 @@ fn s(name: &str, nullable: bool) -> Field {
 }
 
 fn provenance() -> [Field; 2] {
-    [s("source_file", false), Field::new("source_row", DataType::Int64, false)]
+    [
+        s("source_file", false),
+        Field::new("source_row", DataType::Int64, false),
+    ]
 }
 
 pub fn messages() -> SchemaRef {

@@ -14,7 +14,9 @@ use datafusion::arrow::array::{Array, Int64Array, RecordBatch};
 use datafusion::arrow::datatypes::{Schema, SchemaRef};
 use datafusion::datasource::MemTable;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
-use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
 use datafusion::prelude::{SessionConfig, SessionContext};
 use deltalake::DeltaTable;
 use deltalake::kernel::engine::arrow_conversion::TryIntoKernel;
@@ -109,7 +111,10 @@ impl Store {
             path: root.display().to_string(),
             source,
         })?;
-        let store = Store { root, extra: Vec::new() };
+        let store = Store {
+            root,
+            extra: Vec::new(),
+        };
         for t in Table::ALL {
             store.ensure(&TableDef::source(t)).await?;
         }
@@ -130,7 +135,11 @@ impl Store {
     }
 
     fn defs(&self) -> Vec<TableDef> {
-        Table::ALL.into_iter().map(TableDef::source).chain(self.extra.iter().cloned()).collect()
+        Table::ALL
+            .into_iter()
+            .map(TableDef::source)
+            .chain(self.extra.iter().cloned())
+            .collect()
     }
 
     fn def(&self, name: &str) -> Result<TableDef> {
@@ -142,7 +151,8 @@ impl Store {
 
     pub fn table_url(&self, name: &str) -> Result<Url> {
         let p = self.root.join("tables").join(name);
-        Url::from_directory_path(&p).map_err(|_| StoreError::Other(format!("bad path {}", p.display())))
+        Url::from_directory_path(&p)
+            .map_err(|_| StoreError::Other(format!("bad path {}", p.display())))
     }
 
     /// Creates the Delta table when it does not exist yet.
@@ -156,7 +166,9 @@ impl Store {
             source,
         })?;
         let url = self.table_url(&def.name)?;
-        let table = DeltaTable::try_from_url(url).await.map_err(delta_err(&def.name))?;
+        let table = DeltaTable::try_from_url(url)
+            .await
+            .map_err(delta_err(&def.name))?;
         let kernel: StructType = def
             .schema
             .as_ref()
@@ -172,7 +184,14 @@ impl Store {
         match created {
             Ok(_) => Ok(()),
             // Another process created it first: that is fine.
-            Err(_) if dir.join("_delta_log").join("00000000000000000000.json").exists() => Ok(()),
+            Err(_)
+                if dir
+                    .join("_delta_log")
+                    .join("00000000000000000000.json")
+                    .exists() =>
+            {
+                Ok(())
+            }
             Err(e) => Err(delta_err(&def.name)(e)),
         }
     }
@@ -185,7 +204,7 @@ impl Store {
 
     /// The table's current version (each commit adds one).
     pub async fn version(&self, name: &str) -> Result<i64> {
-        Ok(self.load(name).await?.version().unwrap_or(-1))
+        Ok(self.load(name).await?.version().map_or(-1, |v| v as i64))
     }
 
     /// Starts an append to a table; nothing is visible until [`Appender::commit`].
@@ -206,7 +225,11 @@ impl Store {
     /// A DataFusion session with every table registered at its current snapshot.
     pub async fn session(&self) -> Result<SessionContext> {
         let mut config = SessionConfig::new().with_information_schema(true);
-        config.options_mut().execution.parquet.schema_force_view_types = false;
+        config
+            .options_mut()
+            .execution
+            .parquet
+            .schema_force_view_types = false;
         config.options_mut().sql_parser.map_string_types_to_utf8view = false;
         let ctx = SessionContext::new_with_config(config);
         for def in self.defs() {
@@ -217,7 +240,10 @@ impl Store {
 
     async fn register(&self, ctx: &SessionContext, def: &TableDef) -> Result<()> {
         let table = self.load(&def.name).await?;
-        let uris: Vec<String> = table.get_file_uris().map_err(delta_err(&def.name))?.collect();
+        let uris: Vec<String> = table
+            .get_file_uris()
+            .map_err(delta_err(&def.name))?
+            .collect();
         let schema = def.file_schema();
         let provider: Arc<dyn datafusion::catalog::TableProvider> = if uris.is_empty() {
             Arc::new(MemTable::try_new(schema, vec![vec![]])?)
@@ -226,7 +252,8 @@ impl Store {
                 .iter()
                 .map(|u| ListingTableUrl::parse(u))
                 .collect::<std::result::Result<Vec<_>, _>>()?;
-            let options = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+            let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
+                .with_file_extension(".parquet");
             let config = ListingTableConfig::new_with_multi_paths(urls)
                 .with_listing_options(options)
                 .with_schema(schema);
@@ -245,9 +272,16 @@ impl Store {
     /// Number of rows in a table.
     pub async fn count(&self, name: &str) -> Result<u64> {
         self.def(name)?;
-        let b = self.sql(&format!("SELECT count(*) AS n FROM {name}")).await?;
+        let b = self
+            .sql(&format!("SELECT count(*) AS n FROM {name}"))
+            .await?;
         Ok(b.first()
-            .and_then(|b| b.column(0).as_any().downcast_ref::<Int64Array>().map(|a| a.value(0)))
+            .and_then(|b| {
+                b.column(0)
+                    .as_any()
+                    .downcast_ref::<Int64Array>()
+                    .map(|a| a.value(0))
+            })
             .unwrap_or(0) as u64)
     }
 
@@ -304,7 +338,10 @@ impl Appender {
             return Ok(());
         }
         self.rows += batch.num_rows() as u64;
-        self.writer.write(batch).await.map_err(delta_err(&self.name))?;
+        self.writer
+            .write(batch)
+            .await
+            .map_err(delta_err(&self.name))?;
         Ok(())
     }
 
@@ -322,13 +359,17 @@ impl Appender {
 
     /// Makes everything written visible in one Delta commit. Returns the new version,
     /// or `None` when nothing was written (no empty commits).
-    pub async fn commit(mut self, metadata: serde_json::Map<String, serde_json::Value>) -> Result<Option<i64>> {
+    pub async fn commit(
+        mut self,
+        metadata: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Option<i64>> {
         self.flush().await?;
         if self.adds.is_empty() {
             return Ok(None);
         }
         let snapshot = self.table.snapshot().map_err(delta_err(&self.name))?;
-        let partition_by = Some(snapshot.metadata().partition_columns().to_vec()).filter(|p| !p.is_empty());
+        let partition_by =
+            Some(snapshot.metadata().partition_columns().to_vec()).filter(|p| !p.is_empty());
         let operation = DeltaOperation::Write {
             mode: SaveMode::Append,
             partition_by,
@@ -340,6 +381,6 @@ impl Appender {
             .build(Some(snapshot), self.table.log_store(), operation)
             .await
             .map_err(delta_err(&self.name))?;
-        Ok(Some(finalized.version()))
+        Ok(Some(finalized.version() as i64))
     }
 }

@@ -116,13 +116,18 @@ impl BatchingSink {
         fresh
     }
 
-    fn ship<R: ToBatch>(tx: &tokio::sync::mpsc::Sender<Event>, table: Table, rows: &mut Vec<R>) -> Result<(), IngestError> {
+    fn ship<R: ToBatch>(
+        tx: &tokio::sync::mpsc::Sender<Event>,
+        table: Table,
+        rows: &mut Vec<R>,
+    ) -> Result<(), IngestError> {
         if rows.is_empty() {
             return Ok(());
         }
         let batch = R::to_batch(rows).map_err(|e| IngestError::Sink(e.to_string()))?;
         rows.clear();
-        tx.blocking_send(Event::Batch(table, batch)).map_err(send_err)
+        tx.blocking_send(Event::Batch(table, batch))
+            .map_err(send_err)
     }
 
     fn flush_full(&mut self, force: bool) -> Result<(), IngestError> {
@@ -185,7 +190,12 @@ impl Sink for BatchingSink {
 
     fn reject(&mut self, q: QuarantineRecord) -> Result<(), IngestError> {
         // The same bad row is counted every time but stored once.
-        if self.seen.entry(Table::Quarantine).or_default().insert(q.row_key()) {
+        if self
+            .seen
+            .entry(Table::Quarantine)
+            .or_default()
+            .insert(q.row_key())
+        {
             self.quarantine.push(q);
         }
         self.flush_full(false)
@@ -217,7 +227,12 @@ fn failpoint(name: &str) -> bool {
 }
 
 /// Reads every file and commits what it found, one Delta commit per table.
-pub async fn run(store: &Store, jobs: Vec<FileJob>, show_progress: bool, text: bool) -> Result<IngestReport> {
+pub async fn run(
+    store: &Store,
+    jobs: Vec<FileJob>,
+    show_progress: bool,
+    text: bool,
+) -> Result<IngestReport> {
     let ingest_id = format!("ing-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S%.6fZ"));
     let mut seen = HashMap::new();
     for t in Table::ALL {
@@ -230,9 +245,11 @@ pub async fn run(store: &Store, jobs: Vec<FileJob>, show_progress: bool, text: b
     let bar = if show_progress {
         let b = ProgressBar::with_draw_target(Some(total_bytes), ProgressDrawTarget::stderr());
         b.set_style(
-            ProgressStyle::with_template("{spinner} ingest [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta} {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
+            ProgressStyle::with_template(
+                "{spinner} ingest [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta} {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
         );
         b
     } else {
@@ -242,29 +259,31 @@ pub async fn run(store: &Store, jobs: Vec<FileJob>, show_progress: bool, text: b
     let analyzer = if text { Some(ingest_analyzer()?) } else { None };
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Event>(4);
     let id = ingest_id.clone();
-    let reader = tokio::task::spawn_blocking(move || -> Result<HashMap<Table, u64>, IngestError> {
-        let mut sink = BatchingSink {
-            tx: tx.clone(),
-            seen,
-            duplicates: HashMap::new(),
-            messages: Vec::new(),
-            orders: Vec::new(),
-            surveys: Vec::new(),
-            reviews: Vec::new(),
-            quarantine: Vec::new(),
-            bytes_before: 0,
-            text: analyzer,
-        };
-        for mut job in jobs {
-            job.opts.ingest_id = id.clone();
-            let summary = kefu_ingest::read_file(&job.path, &job.opts, &mut sink)?;
-            sink.bytes_before += std::fs::metadata(&job.path).map(|m| m.len()).unwrap_or(0);
+    let reader =
+        tokio::task::spawn_blocking(move || -> Result<HashMap<Table, u64>, IngestError> {
+            let mut sink = BatchingSink {
+                tx: tx.clone(),
+                seen,
+                duplicates: HashMap::new(),
+                messages: Vec::new(),
+                orders: Vec::new(),
+                surveys: Vec::new(),
+                reviews: Vec::new(),
+                quarantine: Vec::new(),
+                bytes_before: 0,
+                text: analyzer,
+            };
+            for mut job in jobs {
+                job.opts.ingest_id = id.clone();
+                let summary = kefu_ingest::read_file(&job.path, &job.opts, &mut sink)?;
+                sink.bytes_before += std::fs::metadata(&job.path).map(|m| m.len()).unwrap_or(0);
+                sink.flush_full(true)?;
+                tx.blocking_send(Event::FileDone(summary))
+                    .map_err(send_err)?;
+            }
             sink.flush_full(true)?;
-            tx.blocking_send(Event::FileDone(summary)).map_err(send_err)?;
-        }
-        sink.flush_full(true)?;
-        Ok(sink.duplicates)
-    });
+            Ok(sink.duplicates)
+        });
 
     let mut appenders: BTreeMap<Table, kefu_store::Appender> = BTreeMap::new();
     let mut report = IngestReport {
@@ -324,7 +343,11 @@ pub async fn run(store: &Store, jobs: Vec<FileJob>, show_progress: bool, text: b
     }
     for (table, d) in duplicates {
         if table != Table::Quarantine {
-            report.tables.entry(table.name().to_string()).or_default().duplicates = d;
+            report
+                .tables
+                .entry(table.name().to_string())
+                .or_default()
+                .duplicates = d;
             report.duplicates += d;
         }
     }

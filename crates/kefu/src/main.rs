@@ -14,10 +14,19 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 #[derive(Parser)]
-#[command(name = "kefu", version, about = "Customer-service analytics for e-commerce shops (客服数据分析)")]
+#[command(
+    name = "kefu",
+    version,
+    about = "Customer-service analytics for e-commerce shops (客服数据分析)"
+)]
 struct Cli {
     /// The data directory (tables, configuration).
-    #[arg(long, global = true, env = "KEFU_DATA_DIR", default_value = "./kefu-data")]
+    #[arg(
+        long,
+        global = true,
+        env = "KEFU_DATA_DIR",
+        default_value = "./kefu-data"
+    )]
     data_dir: PathBuf,
     #[command(subcommand)]
     command: Command,
@@ -179,11 +188,17 @@ enum StoreAction {
 
 fn main() {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("KEFU_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("KEFU_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -206,7 +221,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Config(a) => config_cmd(&dir, a),
         Command::Store(a) => store_cmd(&dir, a).await,
         Command::Forecast(a) => forecast_cmd(&dir, a).await,
-        Command::Staff(a) => kefu_forecast::cli::run_staff(a),
+        Command::Staff(a) => staff_cmd(&dir, a).await,
         Command::Simulate(a) => kefu_forecast::cli::run_simulate(a),
         Command::Text(a) => kefu_text::cli::run(a),
     }
@@ -242,17 +257,30 @@ fn config_cmd(dir: &Path, a: ConfigArgs) -> Result<()> {
     }
     let shops: Vec<String> = match a.shop {
         Some(s) => vec![s],
-        None => std::iter::once(String::new()).chain(cfg.shop_ids().map(str::to_string)).collect(),
+        None => std::iter::once(String::new())
+            .chain(cfg.shop_ids().map(str::to_string))
+            .collect(),
     };
     let mut out = serde_json::Map::new();
     for s in shops {
         let eff = cfg.shop(&s)?;
-        out.insert(if s.is_empty() { "defaults".into() } else { s }, serde_json::to_value(eff)?);
+        out.insert(
+            if s.is_empty() { "defaults".into() } else { s },
+            serde_json::to_value(eff)?,
+        );
     }
     if a.json {
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        println!("# {} ({})", config_path(dir).display(), if config_path(dir).exists() { "file" } else { "defaults, no file yet" });
+        println!(
+            "# {} ({})",
+            config_path(dir).display(),
+            if config_path(dir).exists() {
+                "file"
+            } else {
+                "defaults, no file yet"
+            }
+        );
         for (k, v) in out {
             println!("[{k}]");
             let t: toml::Value = serde_json::from_value(v)?;
@@ -285,28 +313,38 @@ fn ingest_options(dir: &Path, a: &IngestArgs) -> Result<IngestOptions> {
             opts.platform = sc.platform;
         }
     }
-    opts.agent_addresses.extend(a.agent_addresses.iter().cloned());
+    opts.agent_addresses
+        .extend(a.agent_addresses.iter().cloned());
     if let Some(tz) = &a.tz {
         opts.tz_override = Some(kefu_model::config::parse_tz(tz)?);
     }
     if let Some(f) = &a.format {
         if Mapping::preset_names().contains(&f.as_str()) {
             opts.mapping = Some(Mapping::preset(f)?);
-            opts.format = Some(if a.files.iter().any(|p| is_excel(p)) { Format::Excel } else { Format::KefuCsv });
+            opts.format = Some(if a.files.iter().any(|p| is_excel(p)) {
+                Format::Excel
+            } else {
+                Format::KefuCsv
+            });
         } else {
             opts.format = Some(Format::parse(f).map_err(anyhow::Error::msg)?);
         }
     }
     if let Some(m) = &a.mapping {
-        let text = std::fs::read_to_string(m).with_context(|| format!("reading {}", m.display()))?;
+        let text =
+            std::fs::read_to_string(m).with_context(|| format!("reading {}", m.display()))?;
         opts.mapping = Some(Mapping::parse(&text).with_context(|| format!("in {}", m.display()))?);
     }
     Ok(opts)
 }
 
 fn is_excel(p: &Path) -> bool {
-    p.extension()
-        .is_some_and(|e| matches!(e.to_string_lossy().to_ascii_lowercase().as_str(), "xlsx" | "xls" | "xlsm" | "xlsb" | "ods"))
+    p.extension().is_some_and(|e| {
+        matches!(
+            e.to_string_lossy().to_ascii_lowercase().as_str(),
+            "xlsx" | "xls" | "xlsm" | "xlsb" | "ods"
+        )
+    })
 }
 
 async fn ingest_cmd(dir: &Path, a: IngestArgs) -> Result<()> {
@@ -314,7 +352,10 @@ async fn ingest_cmd(dir: &Path, a: IngestArgs) -> Result<()> {
         for f in &a.files {
             let header = kefu_ingest::read_header(f)?;
             let m = kefu_ingest::mapping::suggest(&header);
-            println!("# Draft mapping for {} — check every line, then: kefu ingest --mapping FILE", f.display());
+            println!(
+                "# Draft mapping for {} — check every line, then: kefu ingest --mapping FILE",
+                f.display()
+            );
             print!("{}", toml::to_string_pretty(&m)?);
         }
         return Ok(());
@@ -332,9 +373,16 @@ async fn ingest_cmd(dir: &Path, a: IngestArgs) -> Result<()> {
         .map(|p| {
             let mut o = opts.clone();
             if o.mapping.is_some() && o.format.is_none() {
-                o.format = Some(if is_excel(p) { Format::Excel } else { Format::KefuCsv });
+                o.format = Some(if is_excel(p) {
+                    Format::Excel
+                } else {
+                    Format::KefuCsv
+                });
             }
-            ingest::FileJob { path: p.clone(), opts: o }
+            ingest::FileJob {
+                path: p.clone(),
+                opts: o,
+            }
         })
         .collect();
     let report = ingest::run(&store, jobs, std::io::stderr().is_terminal(), !a.no_text).await?;
@@ -358,9 +406,19 @@ async fn quarantine(dir: &Path, a: QuarantineArgs) -> Result<()> {
     let total = store.count("quarantine").await?;
     if a.json {
         let rows = output::batches_to_json(&batches)?;
-        println!("{}", serde_json::to_string_pretty(&serde_json::json!({"total": total, "rows": rows}))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({"total": total, "rows": rows}))?
+        );
     } else {
-        println!("{total} row(s) in quarantine{}", if total as usize > a.limit { format!(" (showing {})", a.limit) } else { String::new() });
+        println!(
+            "{total} row(s) in quarantine{}",
+            if total as usize > a.limit {
+                format!(" (showing {})", a.limit)
+            } else {
+                String::new()
+            }
+        );
         if total > 0 {
             println!("{}", output::pretty(&batches, 60)?);
         }
@@ -370,9 +428,19 @@ async fn quarantine(dir: &Path, a: QuarantineArgs) -> Result<()> {
 
 /// Refuses anything but a query: the tables change only through ingest.
 fn read_only(sql: &str) -> Result<()> {
-    let first = sql.trim_start().split_whitespace().next().unwrap_or("").to_ascii_lowercase();
-    if !matches!(first.as_str(), "select" | "with" | "show" | "describe" | "explain" | "values") {
-        bail!("only queries (SELECT, WITH, SHOW, DESCRIBE, EXPLAIN) are allowed; the store changes only through `kefu ingest`");
+    let first = sql
+        .trim_start()
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if !matches!(
+        first.as_str(),
+        "select" | "with" | "show" | "describe" | "explain" | "values"
+    ) {
+        bail!(
+            "only queries (SELECT, WITH, SHOW, DESCRIBE, EXPLAIN) are allowed; the store changes only through `kefu ingest`"
+        );
     }
     Ok(())
 }
@@ -384,7 +452,10 @@ async fn query(dir: &Path, a: QueryArgs) -> Result<()> {
     let df = ctx.sql(&a.sql).await?;
     let batches = df.collect().await?;
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&output::batches_to_json(&batches)?)?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&output::batches_to_json(&batches)?)?
+        );
     } else if a.csv {
         print!("{}", output::batches_to_csv(&batches)?);
     } else {
@@ -439,18 +510,47 @@ async fn forecast_cmd(dir: &Path, a: ForecastCmd) -> Result<()> {
             let shops = volume::shops(&store).await?;
             match shops.as_slice() {
                 [one] => one.clone(),
-                [] => bail!("the store has no messages yet: run `kefu ingest` or `kefu demo` first"),
-                many => bail!("several shops in the store, choose one with --shop: {}", many.join(", ")),
+                [] => {
+                    bail!("the store has no messages yet: run `kefu ingest` or `kefu demo` first")
+                }
+                many => bail!(
+                    "several shops in the store, choose one with --shop: {}",
+                    many.join(", ")
+                ),
             }
         }
     };
     let tz = load_config(dir)?.shop(&shop)?.tz()?;
     let history = volume::hourly_conversations(&store, &shop, tz).await?;
     if history.len() < 2 * 168 {
-        bail!("shop {shop} has {} hours of history; forecasting needs at least two weeks", history.len());
+        bail!(
+            "shop {shop} has {} hours of history; forecasting needs at least two weeks",
+            history.len()
+        );
     }
-    let fc = kefu_forecast::forecast_hourly(&history, a.horizon, &[], &kefu_forecast::ForecastConfig::default())?;
+    let fc = kefu_forecast::forecast_hourly(
+        &history,
+        a.horizon,
+        &[],
+        &kefu_forecast::ForecastConfig::default(),
+    )?;
     kefu_forecast::cli::print_forecast(&fc, a.json)
+}
+
+/// `kefu staff …`; `plan --shop S` plans from the store's hourly conversations.
+async fn staff_cmd(dir: &Path, mut a: kefu_forecast::cli::StaffArgs) -> Result<()> {
+    if let kefu_forecast::cli::StaffCommand::Plan(p) = &mut a.command
+        && let Some(shop) = p.shop.clone()
+    {
+        let store = Store::open(dir).await?;
+        let tz = load_config(dir)?.shop(&shop)?.tz()?;
+        let history = volume::hourly_conversations(&store, &shop, tz).await?;
+        if history.is_empty() {
+            bail!("shop {shop} has no messages in the store");
+        }
+        p.history = Some(history);
+    }
+    kefu_forecast::cli::run_staff(a)
 }
 
 async fn demo(dir: &Path, a: DemoArgs) -> Result<()> {
@@ -501,7 +601,8 @@ async fn demo(dir: &Path, a: DemoArgs) -> Result<()> {
     let files: Vec<(PathBuf, String)> = match &summary {
         Some(s) => s.files.clone(),
         None => {
-            let s: kefu_demo::DemoSummary = serde_json::from_str(&std::fs::read_to_string(&marker)?)?;
+            let s: kefu_demo::DemoSummary =
+                serde_json::from_str(&std::fs::read_to_string(&marker)?)?;
             s.files
         }
     };
@@ -549,12 +650,18 @@ async fn demo(dir: &Path, a: DemoArgs) -> Result<()> {
     println!("咨询高峰 Peak hours (conversations started, shop time)");
     for shop in volume::shops(&store).await? {
         let tz = load_config(dir)?.shop(&shop)?.tz()?;
-        let by_hour = volume::by_hour_of_day(&volume::hourly_conversations(&store, &shop, tz).await?);
+        let by_hour =
+            volume::by_hour_of_day(&volume::hourly_conversations(&store, &shop, tz).await?);
         let mut order: Vec<usize> = (0..24).collect();
         order.sort_by(|&x, &y| by_hour[y].total_cmp(&by_hour[x]));
-        let top: Vec<String> = order[..3].iter().map(|h| format!("{h:02}:00 ({:.0})", by_hour[*h])).collect();
+        let top: Vec<String> = order[..3]
+            .iter()
+            .map(|h| format!("{h:02}:00 ({:.0})", by_hour[*h]))
+            .collect();
         println!("  {shop:<14} {}", top.join("  "));
     }
-    println!("Try: kefu query \"SELECT sender, count(*) FROM messages GROUP BY sender\"   ·   kefu quarantine");
+    println!(
+        "Try: kefu query \"SELECT sender, count(*) FROM messages GROUP BY sender\"   ·   kefu quarantine"
+    );
     Ok(())
 }

@@ -12,7 +12,14 @@ pub fn pretty(batches: &[RecordBatch], max_cell: usize) -> Result<String> {
     };
     let mut grid = Grid::new();
     grid.load_preset(UTF8_FULL_CONDENSED);
-    grid.set_header(first.schema().fields().iter().map(|f| f.name().clone()).collect::<Vec<_>>());
+    grid.set_header(
+        first
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect::<Vec<_>>(),
+    );
     let opts = arrow::util::display::FormatOptions::default().with_null("∅");
     for b in batches {
         let fmts = b
@@ -54,7 +61,9 @@ pub fn batches_to_json(batches: &[RecordBatch]) -> Result<serde_json::Value> {
 pub fn batches_to_csv(batches: &[RecordBatch]) -> Result<String> {
     let mut buf = Vec::new();
     {
-        let mut w = arrow::csv::WriterBuilder::new().with_header(true).build(&mut buf);
+        let mut w = arrow::csv::WriterBuilder::new()
+            .with_header(true)
+            .build(&mut buf);
         for b in batches {
             w.write(b)?;
         }
@@ -69,7 +78,14 @@ pub fn print_ingest(r: &IngestReport) {
     );
     let mut grid = Grid::new();
     grid.load_preset(UTF8_FULL_CONDENSED);
-    grid.set_header(vec!["file", "format", "encoding", "rows", "accepted", "quarantined"]);
+    grid.set_header(vec![
+        "file",
+        "format",
+        "encoding",
+        "rows",
+        "accepted",
+        "quarantined",
+    ]);
     for f in &r.by_file {
         grid.add_row(vec![
             f.file.clone(),

@@ -11,7 +11,9 @@ use std::collections::BTreeMap;
 
 /// Shops that have messages.
 pub async fn shops(store: &Store) -> Result<Vec<String>> {
-    let batches = store.sql("SELECT DISTINCT shop_id FROM messages ORDER BY shop_id").await?;
+    let batches = store
+        .sql("SELECT DISTINCT shop_id FROM messages ORDER BY shop_id")
+        .await?;
     let mut out = Vec::new();
     for b in batches {
         if let Some(a) = b.column(0).as_any().downcast_ref::<StringArray>() {
@@ -23,24 +25,40 @@ pub async fn shops(store: &Store) -> Result<Vec<String>> {
 
 /// Conversations started per shop-local hour, every hour from the first to the last
 /// (hours without conversations are 0).
-pub async fn hourly_conversations(store: &Store, shop: &str, tz: Tz) -> Result<Vec<(NaiveDateTime, f64)>> {
+pub async fn hourly_conversations(
+    store: &Store,
+    shop: &str,
+    tz: Tz,
+) -> Result<Vec<(NaiveDateTime, f64)>> {
     let sql = format!(
         "SELECT min(ts) AS start FROM messages WHERE shop_id = '{}' GROUP BY conversation_id",
         shop.replace('\'', "''")
     );
     let mut counts: BTreeMap<NaiveDateTime, f64> = BTreeMap::new();
     for b in store.sql(&sql).await? {
-        let Some(a) = b.column(0).as_any().downcast_ref::<TimestampMicrosecondArray>() else {
+        let Some(a) = b
+            .column(0)
+            .as_any()
+            .downcast_ref::<TimestampMicrosecondArray>()
+        else {
             continue;
         };
         for v in a.iter().flatten() {
-            let Some(t) = DateTime::from_timestamp_micros(v) else { continue };
+            let Some(t) = DateTime::from_timestamp_micros(v) else {
+                continue;
+            };
             let local = t.with_timezone(&tz).naive_local();
-            let hour = local.date().and_hms_opt(local.hour(), 0, 0).unwrap_or(local);
+            let hour = local
+                .date()
+                .and_hms_opt(local.hour(), 0, 0)
+                .unwrap_or(local);
             *counts.entry(hour).or_default() += 1.0;
         }
     }
-    let (Some(first), Some(last)) = (counts.keys().next().copied(), counts.keys().next_back().copied()) else {
+    let (Some(first), Some(last)) = (
+        counts.keys().next().copied(),
+        counts.keys().next_back().copied(),
+    ) else {
         return Ok(Vec::new());
     };
     let mut out = Vec::new();

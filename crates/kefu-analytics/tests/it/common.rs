@@ -14,7 +14,10 @@ static SEQ: AtomicUsize = AtomicUsize::new(0);
 /// `"2026-11-11 10:00:05"` in Shanghai time, as a UTC instant.
 pub fn at(local: &str) -> DateTime<Utc> {
     let n = NaiveDateTime::parse_from_str(local, "%Y-%m-%d %H:%M:%S").expect("time");
-    Shanghai.from_local_datetime(&n).unwrap().with_timezone(&Utc)
+    Shanghai
+        .from_local_datetime(&n)
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 pub fn msg(
@@ -111,7 +114,13 @@ pub fn build(msgs: &[MessageRecord], cfg: &ShopConfig) -> GroupFacts {
     build_group(msgs, &[], &[], cfg).expect("build")
 }
 
-pub fn order(id: &str, customer: &str, created: &str, paid: Option<&str>, amount: f64) -> OrderRecord {
+pub fn order(
+    id: &str,
+    customer: &str,
+    created: &str,
+    paid: Option<&str>,
+    amount: f64,
+) -> OrderRecord {
     let c = at(created);
     OrderRecord {
         order_id: id.to_string(),

@@ -26,7 +26,13 @@ fn converted_then_after_sales() {
     // The order twice (exported unpaid, then paid): counted once, the paid row wins.
     let o = vec![
         order("O1", "u9", "2026-11-03 20:00:00", None, 100.0),
-        order("O1", "u9", "2026-11-03 20:00:00", Some("2026-11-03 20:05:00"), 100.0),
+        order(
+            "O1",
+            "u9",
+            "2026-11-03 20:00:00",
+            Some("2026-11-03 20:05:00"),
+            100.0,
+        ),
     ];
     let f = build_group(&m, &o, &[], &ShopConfig::default()).unwrap();
     let u = &f.inquiries;
@@ -77,7 +83,13 @@ fn window_edges_in_shop_time() {
 #[test]
 fn order_before_the_consultation() {
     let m = consult("e", "u11", "2026-11-01", "A1").msgs;
-    let o = [order("O5", "u11", "2026-11-01 09:00:00", Some("2026-11-01 09:01:00"), 30.0)];
+    let o = [order(
+        "O5",
+        "u11",
+        "2026-11-01 09:00:00",
+        Some("2026-11-01 09:01:00"),
+        30.0,
+    )];
     let u = units(&m, &o, &ShopConfig::default());
     assert!(u[0].after_sales && !u[0].converted && !u[0].inquiry);
 }
@@ -88,14 +100,26 @@ fn order_before_the_consultation() {
 fn after_sales_but_ordering_and_lookback_edge() {
     let m = consult("g", "u12", "2026-11-01", "A1").msgs;
     let o = vec![
-        order("O6", "u12", "2026-10-17 12:00:00", Some("2026-10-17 12:00:00"), 10.0),
+        order(
+            "O6",
+            "u12",
+            "2026-10-17 12:00:00",
+            Some("2026-10-17 12:00:00"),
+            10.0,
+        ),
         order("O7", "u12", "2026-11-02 12:00:00", None, 80.0),
     ];
     let u = units(&m, &o, &ShopConfig::default());
     assert!(u[0].after_sales && u[0].converted && u[0].inquiry);
     assert_eq!(u[0].order_amount, 80.0);
     // Paid 11-01 − 16 days: outside the lookback → a plain 询单 without O7.
-    let o = [order("O6", "u12", "2026-10-16 12:00:00", Some("2026-10-16 12:00:00"), 10.0)];
+    let o = [order(
+        "O6",
+        "u12",
+        "2026-10-16 12:00:00",
+        Some("2026-10-16 12:00:00"),
+        10.0,
+    )];
     let u = units(&m, &o, &ShopConfig::default());
     assert!(!u[0].after_sales && u[0].inquiry && !u[0].converted);
 }
@@ -111,9 +135,21 @@ fn payment_event() {
     };
     assert!(units(&m, &o, &ShopConfig::default())[0].converted);
     assert!(!units(&m, &o, &pay)[0].converted);
-    let o = [order("O8", "u13", "2026-11-01 11:00:00", Some("2026-11-05 11:00:00"), 20.0)];
+    let o = [order(
+        "O8",
+        "u13",
+        "2026-11-01 11:00:00",
+        Some("2026-11-05 11:00:00"),
+        20.0,
+    )];
     assert!(!units(&m, &o, &pay)[0].converted);
-    let o = [order("O8", "u13", "2026-11-01 11:00:00", Some("2026-11-02 11:00:00"), 20.0)];
+    let o = [order(
+        "O8",
+        "u13",
+        "2026-11-01 11:00:00",
+        Some("2026-11-02 11:00:00"),
+        20.0,
+    )];
     assert!(units(&m, &o, &pay)[0].converted);
 }
 

@@ -20,7 +20,10 @@ fn explicit_resolve_one_touch() {
     assert_secs(c.cycle_resolution_secs, 300.0);
     assert!(c.one_touch && !c.reopened && !c.repeat_contact);
     // Status events are not messages.
-    assert_eq!((c.customer_messages, c.agent_messages, c.system_messages), (1, 1, 0));
+    assert_eq!(
+        (c.customer_messages, c.agent_messages, c.system_messages),
+        (1, 1, 0)
+    );
 }
 
 /// Resolved, reopened two hours later, answered by A2 and resolved again.

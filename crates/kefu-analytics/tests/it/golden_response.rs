@@ -23,7 +23,10 @@ fn human_rounds_frt_and_unanswered() {
     assert_secs(c.frt_business_secs, 60.0);
     assert_eq!(c.frt_agent.as_deref(), Some("A1"));
     assert_eq!(c.frt_answered, Some(true));
-    assert_eq!((c.human_rounds, c.bot_rounds, c.unanswered_rounds), (2, 0, 1));
+    assert_eq!(
+        (c.human_rounds, c.bot_rounds, c.unanswered_rounds),
+        (2, 0, 1)
+    );
     assert_eq!((c.customer_messages, c.agent_messages), (4, 2));
     // 3-minute: three rounds start in the window; only round 0 (60 s) is ≤ 180 s.
     assert_eq!((c.window_rounds, c.three_min_rounds), (3, 1));
@@ -78,11 +81,19 @@ fn bot_first_then_transfer_to_human() {
     // Clock = the hand-off 10:01:01; FRT = 10:02:31 − 10:01:01 = 90 s.
     assert_eq!(c.human_clock_ts, Some(at("2026-11-11 10:01:01")));
     assert_secs(c.frt_secs, 90.0);
-    assert_eq!((c.human_rounds, c.bot_rounds, c.unanswered_rounds), (1, 1, 0));
+    assert_eq!(
+        (c.human_rounds, c.bot_rounds, c.unanswered_rounds),
+        (1, 1, 0)
+    );
     assert_eq!(c.transfers, 1);
     // Counts: customer 2, human replies 1 (the greeting is not), bot 1, greeting 1.
     assert_eq!(
-        (c.customer_messages, c.agent_messages, c.bot_messages, c.auto_messages),
+        (
+            c.customer_messages,
+            c.agent_messages,
+            c.bot_messages,
+            c.auto_messages
+        ),
         (2, 1, 1, 1)
     );
     // Round 1 waits from 10:01:00 to 10:02:31 = 91 s; the greeting did not close it.
@@ -98,7 +109,10 @@ fn bot_first_then_transfer_to_human() {
     // close (10:01:00): FRT = 91 s.
     let no_event = conv().a("2026-11-11 10:02:31", "A1");
     let f = build(&no_event.msgs, &ShopConfig::default());
-    assert_eq!(f.conversations[0].human_clock_ts, Some(at("2026-11-11 10:01:00")));
+    assert_eq!(
+        f.conversations[0].human_clock_ts,
+        Some(at("2026-11-11 10:01:00"))
+    );
     assert_secs(f.conversations[0].frt_secs, 91.0);
 }
 
@@ -117,7 +131,10 @@ fn bot_only_conversation() {
     assert_eq!(c.human_clock_ts, None);
     assert_eq!(c.frt_answered, None);
     assert_eq!(c.window_rounds, 0);
-    assert!(c.not_served, "a customer message in the window and no human reply");
+    assert!(
+        c.not_served,
+        "a customer message in the window and no human reply"
+    );
     // The last round was answered (by the bot) and no new contact: inferred resolved.
     assert!(c.resolved);
     assert_eq!(c.resolution_source.as_deref(), Some("inferred"));
@@ -249,7 +266,10 @@ fn assessment_window_midnight_and_business_seconds() {
     };
     let f = build(&m, &cfg);
     assert_eq!(
-        f.rounds.iter().map(|r| r.starts_in_window).collect::<Vec<_>>(),
+        f.rounds
+            .iter()
+            .map(|r| r.starts_in_window)
+            .collect::<Vec<_>>(),
         vec![true, true, false]
     );
     assert_eq!(f.rounds[2].local_date.to_string(), "2026-11-12");

@@ -9,13 +9,13 @@
 //! * k4 (u4, 11-12): C 12:00, auto-reply 12:00:01 → unanswered, 人工不服务.
 
 use crate::common::*;
+use datafusion::prelude::SessionContext;
 use kefu_analytics::kpi::{heatmap, response_distribution, series, volume_by};
 use kefu_analytics::{
     Breakdown, Grain, Readings, ReportQuery, VolumeBy, build_all, register_facts, report,
 };
 use kefu_model::config::ThreeMinReading;
 use kefu_model::{Sender, ShopConfig};
-use datafusion::prelude::SessionContext;
 
 fn ctx() -> SessionContext {
     let m = all(vec![
@@ -38,16 +38,62 @@ fn ctx() -> SessionContext {
             .auto("2026-11-12 12:00:01", "A1"),
     ]);
     let s = vec![
-        survey("sv1", Some("k1"), "u1", "2026-11-11 10:06:00", 5.0, 5, "overall"),
-        survey("sv2", Some("k2"), "u2", "2026-11-11 11:12:00", 1.0, 3, "overall"),
-        survey("sv3", Some("k2"), "u2", "2026-11-11 11:12:00", 3.0, 3, "attitude"),
-        survey("sv4", Some("k1"), "u1", "2026-11-11 10:06:00", 10.0, 10, "nps"),
-        survey("sv5", Some("k2"), "u2", "2026-11-11 11:12:00", 5.0, 10, "nps"),
+        survey(
+            "sv1",
+            Some("k1"),
+            "u1",
+            "2026-11-11 10:06:00",
+            5.0,
+            5,
+            "overall",
+        ),
+        survey(
+            "sv2",
+            Some("k2"),
+            "u2",
+            "2026-11-11 11:12:00",
+            1.0,
+            3,
+            "overall",
+        ),
+        survey(
+            "sv3",
+            Some("k2"),
+            "u2",
+            "2026-11-11 11:12:00",
+            3.0,
+            3,
+            "attitude",
+        ),
+        survey(
+            "sv4",
+            Some("k1"),
+            "u1",
+            "2026-11-11 10:06:00",
+            10.0,
+            10,
+            "nps",
+        ),
+        survey(
+            "sv5",
+            Some("k2"),
+            "u2",
+            "2026-11-11 11:12:00",
+            5.0,
+            10,
+            "nps",
+        ),
     ];
     let o = vec![
         order("O1", "u1", "2026-11-12 09:00:00", None, 100.0), // converts u1's 11-11
-        order("O2", "u2", "2026-11-05 09:00:00", Some("2026-11-05 09:00:00"), 50.0), // after-sales
-        order("O3", "u4", "2026-11-20 09:00:00", None, 70.0), // outside the window
+        order(
+            "O2",
+            "u2",
+            "2026-11-05 09:00:00",
+            Some("2026-11-05 09:00:00"),
+            50.0,
+        ), // after-sales
+        order("O3", "u4", "2026-11-20 09:00:00", None, 70.0),  // outside the window
     ];
     let f = build_all(&m, &o, &s, |_| ShopConfig::default()).unwrap();
     let ctx = SessionContext::new();
@@ -56,7 +102,10 @@ fn ctx() -> SessionContext {
 }
 
 fn close(a: Option<f64>, b: f64) {
-    assert!(a.is_some_and(|a| (a - b).abs() < 1e-9), "expected {b}, got {a:?}");
+    assert!(
+        a.is_some_and(|a| (a - b).abs() < 1e-9),
+        "expected {b}, got {a:?}"
+    );
 }
 
 #[tokio::test]
@@ -66,12 +115,20 @@ async fn overall_report_by_hand() {
     let b = &r.body;
     // Volume: 4 conversations, 4 customers, 6 customer messages, 3 human replies.
     assert_eq!(
-        (b.volume.conversations, b.volume.customers, b.volume.customer_messages, b.volume.agent_messages),
+        (
+            b.volume.conversations,
+            b.volume.customers,
+            b.volume.customer_messages,
+            b.volume.agent_messages
+        ),
         (4, 4, 6, 3)
     );
     // Rounds: human 30, 120, 600; bot 1; unanswered k3, k4.
     let resp = &b.response;
-    assert_eq!((resp.rounds.human, resp.rounds.bot, resp.rounds.unanswered), (3, 1, 2));
+    assert_eq!(
+        (resp.rounds.human, resp.rounds.bot, resp.rounds.unanswered),
+        (3, 1, 2)
+    );
     // Response: mean (30+120+600)/3 = 250; p50 120; p90 rank 1.8 → 120 + 0.8·480 = 504.
     assert_eq!(resp.response_secs.n, 3);
     close(resp.response_secs.mean, 250.0);
@@ -139,7 +196,10 @@ async fn readings_filters_and_breakdowns() {
         },
         ..ReportQuery::default()
     };
-    close(report(&ctx, &q).await.unwrap().body.response.three_min_rate, 1.0 / 3.0);
+    close(
+        report(&ctx, &q).await.unwrap().body.response.three_min_rate,
+        1.0 / 3.0,
+    );
 
     // One day: 11-12 holds k3 and k4 only.
     let day = "2026-11-12".parse().ok();
@@ -220,20 +280,51 @@ async fn json_contract_and_text() {
         }
     };
     for p in [
-        "period.from", "period.to", "period.tz", "period.cohort",
-        "volume.conversations", "volume.customers", "volume.customer_messages", "volume.agent_messages",
-        "response.frt_secs.n", "response.frt_secs.mean", "response.frt_secs.p50", "response.frt_secs.p90",
-        "response.response_secs.n", "response.response_secs.p90",
-        "response.rounds.human", "response.rounds.bot", "response.rounds.unanswered",
-        "response.within.30s", "response.within.1m", "response.within.3m", "response.within.5m",
-        "response.within.10m", "response.within.30m", "response.within.1h",
-        "response.three_min_rate", "response.not_served_rate", "response.answer_ratio",
-        "resolution.rate", "resolution.inferred", "resolution.one_touch_rate", "resolution.reopen_rate",
+        "period.from",
+        "period.to",
+        "period.tz",
+        "period.cohort",
+        "volume.conversations",
+        "volume.customers",
+        "volume.customer_messages",
+        "volume.agent_messages",
+        "response.frt_secs.n",
+        "response.frt_secs.mean",
+        "response.frt_secs.p50",
+        "response.frt_secs.p90",
+        "response.response_secs.n",
+        "response.response_secs.p90",
+        "response.rounds.human",
+        "response.rounds.bot",
+        "response.rounds.unanswered",
+        "response.within.30s",
+        "response.within.1m",
+        "response.within.3m",
+        "response.within.5m",
+        "response.within.10m",
+        "response.within.30m",
+        "response.within.1h",
+        "response.three_min_rate",
+        "response.not_served_rate",
+        "response.answer_ratio",
+        "resolution.rate",
+        "resolution.inferred",
+        "resolution.one_touch_rate",
+        "resolution.reopen_rate",
         "resolution.time_secs.p50",
-        "satisfaction.responses", "satisfaction.csat_pct", "satisfaction.dissatisfied_pct",
-        "satisfaction.mean", "satisfaction.nps", "satisfaction.by_dimension",
-        "conversion.inquiries", "conversion.converted", "conversion.rate", "conversion.avg_order_value",
-        "readings.round_start", "readings.business_hours", "breakdown",
+        "satisfaction.responses",
+        "satisfaction.csat_pct",
+        "satisfaction.dissatisfied_pct",
+        "satisfaction.mean",
+        "satisfaction.nps",
+        "satisfaction.by_dimension",
+        "conversion.inquiries",
+        "conversion.converted",
+        "conversion.rate",
+        "conversion.avg_order_value",
+        "readings.round_start",
+        "readings.business_hours",
+        "breakdown",
     ] {
         has(p);
     }
@@ -259,10 +350,16 @@ async fn series_heatmap_distribution_products() {
     let ctx = ctx();
     let q = ReportQuery::default();
     let s = series(&ctx, &q, Grain::Day).await.unwrap();
-    let got: Vec<(&str, i64)> = s.iter().map(|p| (p.bucket.as_str(), p.volume.conversations)).collect();
+    let got: Vec<(&str, i64)> = s
+        .iter()
+        .map(|p| (p.bucket.as_str(), p.volume.conversations))
+        .collect();
     assert_eq!(got, vec![("2026-11-11", 2), ("2026-11-12", 2)]);
     let m = series(&ctx, &q, Grain::Month).await.unwrap();
-    assert_eq!((m[0].bucket.as_str(), m[0].volume.customer_messages), ("2026-11", 6));
+    assert_eq!(
+        (m[0].bucket.as_str(), m[0].volume.customer_messages),
+        ("2026-11", 6)
+    );
     let w = series(&ctx, &q, Grain::Week).await.unwrap();
     assert_eq!(w[0].bucket, "2026-11-09"); // the Monday
     let h = series(&ctx, &q, Grain::Hour).await.unwrap();
@@ -307,9 +404,15 @@ async fn cohort_start_versus_event_time() {
     };
     use kefu_model::config::Cohort::{Event, Start};
     let r = report(&ctx, &q(d11, Start)).await.unwrap();
-    assert_eq!((r.body.volume.conversations, r.body.response.rounds.human), (1, 2));
+    assert_eq!(
+        (r.body.volume.conversations, r.body.response.rounds.human),
+        (1, 2)
+    );
     let r = report(&ctx, &q(d12, Start)).await.unwrap();
-    assert_eq!((r.body.volume.conversations, r.body.response.rounds.human), (0, 0));
+    assert_eq!(
+        (r.body.volume.conversations, r.body.response.rounds.human),
+        (0, 0)
+    );
     let r = report(&ctx, &q(d12, Event)).await.unwrap();
     assert_eq!(r.body.response.rounds.human, 1);
     close(r.body.response.response_secs.mean, 30.0);

@@ -9,7 +9,16 @@ use kefu_model::{MessageKind, MessageRecord, OrderRecord, Sender, ShopConfig};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 
-const KINDS: [&str; 8] = ["text", "text", "text", "greeting", "auto_reply", "transfer", "resolve", "reopen"];
+const KINDS: [&str; 8] = [
+    "text",
+    "text",
+    "text",
+    "greeting",
+    "auto_reply",
+    "transfer",
+    "resolve",
+    "reopen",
+];
 
 fn make(spec: &[(u8, u8, u32, u8, u8, u8)]) -> Vec<MessageRecord> {
     let base = at("2026-11-10 06:00:00");
@@ -24,7 +33,11 @@ fn make(spec: &[(u8, u8, u32, u8, u8, u8)]) -> Vec<MessageRecord> {
                 _ => Sender::System,
             };
             // Status events are rare; most messages are plain text.
-            let kind = if kind % 4 == 0 { KINDS[(kind / 4 % 8) as usize] } else { "text" };
+            let kind = if kind % 4 == 0 {
+                KINDS[(kind / 4 % 8) as usize]
+            } else {
+                "text"
+            };
             MessageRecord {
                 message_id: format!("m{i}"),
                 conversation_id: format!("u{cust}-c{conv}"),
@@ -77,7 +90,10 @@ fn orders(spec: &[(u8, u32, bool)]) -> Vec<OrderRecord> {
 
 fn msg_spec() -> impl Strategy<Value = Vec<(u8, u8, u32, u8, u8, u8)>> {
     // Up to 3 customers (0 = anonymous), 3 conversations each, over ~5 days.
-    prop::collection::vec((0u8..4, 0u8..3, 0u32..432_000, 0u8..6, 0u8..64, 0u8..3), 0..60)
+    prop::collection::vec(
+        (0u8..4, 0u8..3, 0u32..432_000, 0u8..6, 0u8..64, 0u8..3),
+        0..60,
+    )
 }
 
 fn order_spec() -> impl Strategy<Value = Vec<(u8, u32, bool)>> {

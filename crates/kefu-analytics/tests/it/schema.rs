@@ -2,9 +2,7 @@
 
 use crate::common::*;
 use arrow::datatypes::{DataType, TimeUnit};
-use kefu_analytics::{
-    ConversationFact, FactTable, InquiryFact, RoundFact, SurveyFact, to_batches,
-};
+use kefu_analytics::{ConversationFact, FactTable, InquiryFact, RoundFact, SurveyFact, to_batches};
 use kefu_model::ShopConfig;
 
 #[test]
@@ -27,7 +25,9 @@ fn conventions_of_every_fact_table() {
                 | DataType::Float64
                 | DataType::Boolean
                 | DataType::Date32 => {}
-                DataType::Timestamp(TimeUnit::Microsecond, Some(tz)) => assert_eq!(tz.as_ref(), "UTC"),
+                DataType::Timestamp(TimeUnit::Microsecond, Some(tz)) => {
+                    assert_eq!(tz.as_ref(), "UTC")
+                }
                 other => panic!("{}: unexpected type {other:?}", field.name()),
             }
         }
@@ -48,7 +48,12 @@ fn batches_carry_every_row_and_month_is_shop_local() {
     // 1 conversation row, 2 rounds, 2 inquiry days (11-30, 12-01), no surveys.
     assert_eq!(
         rows,
-        vec![("conversation_facts", 1), ("rounds", 2), ("inquiries", 2), ("survey_facts", 0)]
+        vec![
+            ("conversation_facts", 1),
+            ("rounds", 2),
+            ("inquiries", 2),
+            ("survey_facts", 0)
+        ]
     );
     let month = |b: &arrow::array::RecordBatch, i: usize| {
         let c = b.column_by_name("month").unwrap();

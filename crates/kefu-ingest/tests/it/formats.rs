@@ -38,17 +38,28 @@ m7,c1,s1\n"
         vec![
             (4, "bad timestamp 'not-a-time'".to_string()),
             (5, "unknown sender value 'alien'".to_string()),
-            (6, "missing required field conversation_id or customer_id".to_string()),
+            (
+                6,
+                "missing required field conversation_id or customer_id".to_string()
+            ),
             (7, "row has 3 fields, the header has 13".to_string()),
         ]
     );
-    assert!(sink.quarantined.iter().all(|q| q.source_file.ends_with("chat.csv") && q.table == "messages"));
+    assert!(
+        sink.quarantined
+            .iter()
+            .all(|q| q.source_file.ends_with("chat.csv") && q.table == "messages")
+    );
 }
 
 #[test]
 fn missing_required_columns_fail_the_file_with_the_header() {
     let dir = tempfile::tempdir().unwrap();
-    let p = write(dir.path(), "x.csv", "ts,text,customer_id\n2026-11-11 09:00:00,hi,u1\n".as_bytes());
+    let p = write(
+        dir.path(),
+        "x.csv",
+        "ts,text,customer_id\n2026-11-11 09:00:00,hi,u1\n".as_bytes(),
+    );
     let opts = IngestOptions {
         table: Some(kefu_model::Table::Messages),
         ..Default::default()
@@ -58,7 +69,9 @@ fn missing_required_columns_fail_the_file_with_the_header() {
     assert!(matches!(err, IngestError::Mapping { .. }), "{err}");
     assert!(err.to_string().contains("sender"), "{err}");
     // Without --table the header names no table at all.
-    let err = read_file(&p, &IngestOptions::default(), &mut sink).unwrap_err().to_string();
+    let err = read_file(&p, &IngestOptions::default(), &mut sink)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("cannot tell which table"), "{err}");
 }
 
@@ -78,7 +91,9 @@ fn gbk_feige_export_with_a_broken_row() {
     // Row 4: bytes that are not valid GB18030 inside the text field.
     bytes.extend(gbk("C1,M4,抖音旗舰店,2026-11-11 20:02:00,买家,,买家甲,"));
     bytes.extend([0x81, 0x20, b'\n']);
-    bytes.extend(gbk("C1,M5,抖音旗舰店,2026-11-11 20:05:00,系统,,买家甲,会话已结束,会话结束,,\n"));
+    bytes.extend(gbk(
+        "C1,M5,抖音旗舰店,2026-11-11 20:05:00,系统,,买家甲,会话已结束,会话结束,,\n",
+    ));
     let p = write(dir.path(), "feige_gbk.csv", &bytes);
     let opts = IngestOptions {
         mapping: Some(Mapping::preset("feige").unwrap()),
@@ -96,7 +111,10 @@ fn gbk_feige_export_with_a_broken_row() {
     assert_eq!(m[3].kind, MessageKind::Resolve);
     assert_eq!(m[3].sender, Sender::System);
     assert_eq!(sink.quarantined[0].source_row, 4);
-    assert_eq!(sink.quarantined[0].reason, "broken encoding (not valid gb18030)");
+    assert_eq!(
+        sink.quarantined[0].reason,
+        "broken encoding (not valid gb18030)"
+    );
 }
 
 #[test]
@@ -105,7 +123,10 @@ fn utf8_bom_and_utf16_exports_decode() {
     let text = format!("{CANON}m1,c1,s1,jd,chat,2026-11-11 09:00:00,买家,,u1,发票怎么开,,,\n");
     let mut bom = vec![0xEF, 0xBB, 0xBF];
     bom.extend(text.as_bytes());
-    let (s, sink) = read(&write(dir.path(), "bom.csv", &bom), &IngestOptions::default());
+    let (s, sink) = read(
+        &write(dir.path(), "bom.csv", &bom),
+        &IngestOptions::default(),
+    );
     assert_eq!((s.encoding.as_str(), s.accepted), ("UTF-8", 1));
     assert_eq!(messages(&sink)[0].text, "发票怎么开");
     // Excel's "Unicode text": UTF-16LE with BOM, tab separated.
@@ -114,7 +135,10 @@ fn utf8_bom_and_utf16_exports_decode() {
     for unit in tsv.encode_utf16() {
         u16.extend(unit.to_le_bytes());
     }
-    let (s, sink) = read(&write(dir.path(), "u16.txt", &u16), &IngestOptions::default());
+    let (s, sink) = read(
+        &write(dir.path(), "u16.txt", &u16),
+        &IngestOptions::default(),
+    );
     assert_eq!((s.encoding.as_str(), s.accepted), ("UTF-16LE", 1));
     assert_eq!(messages(&sink)[0].customer_id.as_deref(), Some("u1"));
 }
@@ -136,10 +160,13 @@ fn qianniu_export_is_sessionised_by_the_gap() {
     };
     let (s, sink) = read(&p, &opts);
     assert_eq!(s.accepted, 4);
-    let convs: BTreeMap<String, Vec<String>> = messages(&sink).iter().fold(BTreeMap::new(), |mut acc, m| {
-        acc.entry(m.conversation_id.clone()).or_default().push(m.text.clone());
-        acc
-    });
+    let convs: BTreeMap<String, Vec<String>> =
+        messages(&sink).iter().fold(BTreeMap::new(), |mut acc, m| {
+            acc.entry(m.conversation_id.clone())
+                .or_default()
+                .push(m.text.clone());
+            acc
+        });
     assert_eq!(convs.len(), 3);
     assert_eq!(convs["s:买家A:20261111T020000Z"], vec!["在吗", "在的亲"]);
     assert_eq!(convs["s:买家A:20261111T024000Z"], vec!["还有一个问题"]);
@@ -164,7 +191,10 @@ fn orders_surveys_reviews_by_header() {
     match &sink.records[0] {
         Record::Order(o) => {
             assert_eq!(o.amount, Some(199.0));
-            assert_eq!(o.paid_at.map(|t| t.to_rfc3339()).as_deref(), Some("2026-11-11T02:03:00+00:00"));
+            assert_eq!(
+                o.paid_at.map(|t| t.to_rfc3339()).as_deref(),
+                Some("2026-11-11T02:03:00+00:00")
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -226,7 +256,11 @@ fn json_lines_with_a_bad_line() {
     );
     let (s, sink) = read(&p, &IngestOptions::default());
     assert_eq!((s.rows_read, s.accepted, s.quarantined), (3, 2, 1));
-    assert!(sink.quarantined[0].reason.starts_with("bad JSON"), "{}", sink.quarantined[0].reason);
+    assert!(
+        sink.quarantined[0].reason.starts_with("bad JSON"),
+        "{}",
+        sink.quarantined[0].reason
+    );
     let m = messages(&sink);
     assert_eq!(m[0].customer_id.as_deref(), Some("7"));
     assert_eq!(m[1].ts.to_rfc3339(), "2026-11-11T04:01:00+00:00");
@@ -239,12 +273,36 @@ fn excel_export_through_a_preset() {
     let p = dir.path().join("feige.xlsx");
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
-    let header = ["会话ID", "发送时间", "发送方", "客服昵称", "买家昵称", "消息内容"];
+    let header = [
+        "会话ID",
+        "发送时间",
+        "发送方",
+        "客服昵称",
+        "买家昵称",
+        "消息内容",
+    ];
     for (c, h) in header.iter().enumerate() {
         ws.write_string(0, c as u16, *h).unwrap();
     }
     let date_fmt = XFormat::new().set_num_format("yyyy-mm-dd hh:mm:ss");
-    let rows = [("C7", "2026-11-11T21:00:00", "买家", "", "买家乙", "这个有优惠券吗"), ("C7", "2026-11-11T21:00:40", "客服", "小雨", "买家乙", "有的亲，满200减20")];
+    let rows = [
+        (
+            "C7",
+            "2026-11-11T21:00:00",
+            "买家",
+            "",
+            "买家乙",
+            "这个有优惠券吗",
+        ),
+        (
+            "C7",
+            "2026-11-11T21:00:40",
+            "客服",
+            "小雨",
+            "买家乙",
+            "有的亲，满200减20",
+        ),
+    ];
     for (r, row) in rows.iter().enumerate() {
         let r = r as u32 + 1;
         ws.write_string(r, 0, row.0).unwrap();
@@ -267,7 +325,10 @@ fn excel_export_through_a_preset() {
     // 21:00:40 Shanghai = 13:00:40 UTC.
     assert_eq!(m[1].ts.to_rfc3339(), "2026-11-11T13:00:40+00:00");
     assert_eq!(m[1].agent_id.as_deref(), Some("小雨"));
-    assert_eq!(kefu_ingest::read_header(&p).unwrap(), header.map(String::from).to_vec());
+    assert_eq!(
+        kefu_ingest::read_header(&p).unwrap(),
+        header.map(String::from).to_vec()
+    );
 }
 
 #[test]
@@ -283,7 +344,11 @@ fn twcs_threads_brands_and_signatures() {
     let (s, sink) = read(&p, &IngestOptions::default());
     assert_eq!(s.format, "twcs");
     assert_eq!((s.rows_read, s.accepted, s.quarantined), (5, 4, 1));
-    assert!(sink.quarantined[0].reason.contains("unknown sender value 'maybe'"));
+    assert!(
+        sink.quarantined[0]
+            .reason
+            .contains("unknown sender value 'maybe'")
+    );
     let m = messages(&sink);
     let convs: BTreeSet<&str> = m.iter().map(|m| m.conversation_id.as_str()).collect();
     assert_eq!(convs, BTreeSet::from(["tw:1", "tw:9"]));
@@ -293,13 +358,20 @@ fn twcs_threads_brands_and_signatures() {
     assert_eq!(agent.customer_id.as_deref(), Some("115712"));
     assert_eq!(agent.shop_id, "sprintcare");
     // An unanswered thread belongs to the brand the customer addressed.
-    assert_eq!(m.iter().find(|m| m.message_id == "9").unwrap().shop_id, "AppleSupport");
+    assert_eq!(
+        m.iter().find(|m| m.message_id == "9").unwrap().shop_id,
+        "AppleSupport"
+    );
 }
 
 #[test]
 fn twcs_real_sample_threads_match_the_reference_union_find() {
     let p = shared_data("conversations_timestamps/twcs_head_sample_dev.csv");
-    assert!(p.exists(), "the shared data set is missing: {}", p.display());
+    assert!(
+        p.exists(),
+        "the shared data set is missing: {}",
+        p.display()
+    );
     let (s, sink) = read(&p, &IngestOptions::default());
     assert_eq!(s.rows_read, 3563);
     assert_eq!(s.quarantined, 0);
@@ -319,7 +391,11 @@ fn twcs_real_sample_threads_match_the_reference_union_find() {
     let threads: BTreeSet<&String> = pairs.iter().map(|p| &p.1).collect();
     assert_eq!(convs.len(), 918);
     assert_eq!(threads.len(), 918);
-    assert_eq!(pairs.len(), 918, "one conversation per thread and one thread per conversation");
+    assert_eq!(
+        pairs.len(),
+        918,
+        "one conversation per thread and one thread per conversation"
+    );
 }
 
 #[test]
@@ -363,9 +439,18 @@ Date: Mon, 9 Nov 2026 11:00:00 +0800\n\
     assert_eq!(m[1].text, "Re: 退款 已经处理,请查收");
     assert_eq!(m[1].text_raw, "Re: 退款\n已经处理，请查收");
     assert_eq!(m[0].ts.to_rfc3339(), "2026-11-09T02:00:00+00:00");
-    assert!(m.iter().all(|m| m.channel == "email" && m.shop_id == "myshop"));
+    assert!(
+        m.iter()
+            .all(|m| m.channel == "email" && m.shop_id == "myshop")
+    );
     // A single .eml file.
-    let eml = mbox.split("\n\nFrom cs@shop.cn").next().unwrap().split_once('\n').unwrap().1;
+    let eml = mbox
+        .split("\n\nFrom cs@shop.cn")
+        .next()
+        .unwrap()
+        .split_once('\n')
+        .unwrap()
+        .1;
     let (s, _) = read(&write(dir.path(), "one.eml", eml.as_bytes()), &opts);
     assert_eq!((s.format.as_str(), s.accepted), ("eml", 1));
 }

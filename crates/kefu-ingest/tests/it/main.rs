@@ -36,5 +36,7 @@ pub fn reasons(q: &[QuarantineRecord]) -> Vec<(u64, String)> {
 
 /// The real Twitter sample beside the repository (`../shared/data`).
 pub fn shared_data(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data")
+        .join(rel)
 }

@@ -37,10 +37,21 @@ fn ingesting_the_same_file_twice_adds_nothing() {
     // Shop-local dates: 23:59 in Shanghai is still the 11th.
     let rows = kefu_json(
         data.path(),
-        &["query", "--json", "SELECT message_id, CAST(local_date AS VARCHAR) AS d FROM messages ORDER BY message_id"],
+        &[
+            "query",
+            "--json",
+            "SELECT message_id, CAST(local_date AS VARCHAR) AS d FROM messages ORDER BY message_id",
+        ],
     );
     assert_eq!(rows[2]["d"], "2026-11-11");
-    let csv = kefu(data.path(), &["query", "--csv", "SELECT sender, count(*) AS n FROM messages GROUP BY sender ORDER BY sender"]);
+    let csv = kefu(
+        data.path(),
+        &[
+            "query",
+            "--csv",
+            "SELECT sender, count(*) AS n FROM messages GROUP BY sender ORDER BY sender",
+        ],
+    );
     assert_eq!(csv, "sender,n\nagent,1\ncustomer,2\n");
 }
 
@@ -52,16 +63,30 @@ fn tz_override_moves_local_dates() {
     kefu(data.path(), &["ingest", "--tz", "UTC", f.to_str().unwrap()]);
     let rows = kefu_json(
         data.path(),
-        &["query", "--json", "SELECT CAST(ts AS VARCHAR) AS ts FROM messages WHERE message_id = 'm1'"],
+        &[
+            "query",
+            "--json",
+            "SELECT CAST(ts AS VARCHAR) AS ts FROM messages WHERE message_id = 'm1'",
+        ],
     );
     // Read as UTC wall time, 09:00 stays 09:00.
-    assert!(rows[0]["ts"].as_str().unwrap().starts_with("2026-11-11T09:00:00"), "{rows}");
+    assert!(
+        rows[0]["ts"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-11-11T09:00:00"),
+        "{rows}"
+    );
 }
 
 #[test]
 fn query_refuses_writes_and_reports_sql_errors() {
     let data = tempfile::tempdir().unwrap();
-    for sql in ["DROP TABLE messages", "INSERT INTO messages VALUES (1)", "DELETE FROM messages"] {
+    for sql in [
+        "DROP TABLE messages",
+        "INSERT INTO messages VALUES (1)",
+        "DELETE FROM messages",
+    ] {
         Command::cargo_bin("kefu")
             .unwrap()
             .args(["--data-dir", data.path().to_str().unwrap(), "query", sql])
@@ -71,7 +96,12 @@ fn query_refuses_writes_and_reports_sql_errors() {
     }
     Command::cargo_bin("kefu")
         .unwrap()
-        .args(["--data-dir", data.path().to_str().unwrap(), "query", "SELECT nope FROM messages"])
+        .args([
+            "--data-dir",
+            data.path().to_str().unwrap(),
+            "query",
+            "SELECT nope FROM messages",
+        ])
         .assert()
         .failure()
         .stderr(predicates::str::contains("nope"));
@@ -81,12 +111,27 @@ fn query_refuses_writes_and_reports_sql_errors() {
 fn demo_data_loads_through_presets_without_loss() {
     let data = tempfile::tempdir().unwrap();
     let src = data.path().join("src");
-    let gen = kefu_json(data.path(), &["demo", "--generate", src.to_str().unwrap(), "--scale", "0.01", "--json"]);
-    let files: Vec<(String, String)> = gen["files"]
+    let generated = kefu_json(
+        data.path(),
+        &[
+            "demo",
+            "--generate",
+            src.to_str().unwrap(),
+            "--scale",
+            "0.01",
+            "--json",
+        ],
+    );
+    let files: Vec<(String, String)> = generated["files"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| (f[0].as_str().unwrap().to_string(), f[1].as_str().unwrap().to_string()))
+        .map(|f| {
+            (
+                f[0].as_str().unwrap().to_string(),
+                f[1].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     assert_eq!(files.len(), 6);
     let mut ingested = 0;
@@ -102,16 +147,20 @@ fn demo_data_loads_through_presets_without_loss() {
         ingested += r["ingested"].as_u64().unwrap();
     }
     let c = counts(data.path());
-    assert_eq!(c[0], gen["messages"].as_u64().unwrap());
-    assert_eq!(c[1], gen["orders"].as_u64().unwrap());
-    assert_eq!(c[2], gen["surveys"].as_u64().unwrap());
-    assert_eq!(c[3], gen["reviews"].as_u64().unwrap());
+    assert_eq!(c[0], generated["messages"].as_u64().unwrap());
+    assert_eq!(c[1], generated["orders"].as_u64().unwrap());
+    assert_eq!(c[2], generated["surveys"].as_u64().unwrap());
+    assert_eq!(c[3], generated["reviews"].as_u64().unwrap());
     assert_eq!(c[4], 0);
     assert_eq!(ingested, c[0] + c[1] + c[2] + c[3]);
     // Three shops, three platforms; the 千牛 file was sessionised into conversations.
     let shops = kefu_json(
         data.path(),
-        &["query", "--json", "SELECT platform, count(DISTINCT conversation_id) AS n FROM messages GROUP BY platform ORDER BY platform"],
+        &[
+            "query",
+            "--json",
+            "SELECT platform, count(DISTINCT conversation_id) AS n FROM messages GROUP BY platform ORDER BY platform",
+        ],
     );
     assert_eq!(shops.as_array().unwrap().len(), 3, "{shops}");
     assert_eq!(shops[0]["platform"], "douyin");
@@ -128,13 +177,32 @@ fn suggested_mapping_ingests_an_unknown_layout() {
         "会话ID,发送时间,发送方,客服昵称,消息内容,买家昵称\nK1,2026-11-11 10:00:00,买家,,在吗,小张\nK1,2026-11-11 10:00:30,客服,阿明,在的,小张\n",
     )
     .unwrap();
-    let toml = kefu(data.path(), &["ingest", "--suggest-mapping", f.to_str().unwrap()]);
+    let toml = kefu(
+        data.path(),
+        &["ingest", "--suggest-mapping", f.to_str().unwrap()],
+    );
     assert!(toml.contains("table = \"messages\""), "{toml}");
     let m = data.path().join("m.toml");
     std::fs::write(&m, &toml).unwrap();
-    let r = kefu_json(data.path(), &["ingest", "--json", "--mapping", m.to_str().unwrap(), f.to_str().unwrap()]);
+    let r = kefu_json(
+        data.path(),
+        &[
+            "ingest",
+            "--json",
+            "--mapping",
+            m.to_str().unwrap(),
+            f.to_str().unwrap(),
+        ],
+    );
     assert_eq!(r["ingested"], 2, "{r}");
-    let who = kefu_json(data.path(), &["query", "--json", "SELECT sender, agent_id FROM messages ORDER BY ts"]);
+    let who = kefu_json(
+        data.path(),
+        &[
+            "query",
+            "--json",
+            "SELECT sender, agent_id FROM messages ORDER BY ts",
+        ],
+    );
     assert_eq!(who[1]["sender"], "agent");
     assert_eq!(who[1]["agent_id"], "阿明");
 }
@@ -142,7 +210,17 @@ fn suggested_mapping_ingests_an_unknown_layout() {
 #[test]
 fn config_set_and_show() {
     let data = tempfile::tempdir().unwrap();
-    kefu(data.path(), &["config", "set", "timezone", "Europe/Berlin", "--shop", "eu1"]);
+    kefu(
+        data.path(),
+        &[
+            "config",
+            "set",
+            "timezone",
+            "Europe/Berlin",
+            "--shop",
+            "eu1",
+        ],
+    );
     kefu(data.path(), &["config", "set", "session_gap_secs", "900"]);
     let v = kefu_json(data.path(), &["config", "--json"]);
     assert_eq!(v["defaults"]["session_gap_secs"], 900);
@@ -150,7 +228,14 @@ fn config_set_and_show() {
     assert_eq!(v["eu1"]["session_gap_secs"], 900);
     Command::cargo_bin("kefu")
         .unwrap()
-        .args(["--data-dir", data.path().to_str().unwrap(), "config", "set", "timezone", "Mars/Base"])
+        .args([
+            "--data-dir",
+            data.path().to_str().unwrap(),
+            "config",
+            "set",
+            "timezone",
+            "Mars/Base",
+        ])
         .assert()
         .failure()
         .stderr(predicates::str::contains("unknown timezone"));

