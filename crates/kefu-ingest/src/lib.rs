@@ -101,6 +101,18 @@ pub enum Format {
 }
 
 impl Format {
+    /// The name `--format` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::KefuCsv => "kefu-csv",
+            Format::Jsonl => "jsonl",
+            Format::Excel => "xlsx",
+            Format::Twcs => "twcs",
+            Format::Eml => "eml",
+            Format::Mbox => "mbox",
+        }
+    }
+
     pub fn parse(s: &str) -> Result<Format, String> {
         Ok(match s.to_ascii_lowercase().as_str() {
             "kefu-csv" | "csv" | "tsv" => Format::KefuCsv,
@@ -268,7 +280,7 @@ pub fn read_file(
             let (enc, rows) = tabular::read(path, &file, &prefix, format, opts, &mut counting)?;
             let name = match &opts.mapping {
                 Some(m) => format!("mapping:{}", m.name),
-                None => format!("{format:?}").to_lowercase(),
+                None => format.name().to_string(),
             };
             (name, enc, rows)
         }

@@ -656,7 +656,7 @@ async fn demo(dir: &Path, a: DemoArgs) -> Result<()> {
         order.sort_by(|&x, &y| by_hour[y].total_cmp(&by_hour[x]));
         let top: Vec<String> = order[..3]
             .iter()
-            .map(|h| format!("{h:02}:00 ({:.0})", by_hour[*h]))
+            .map(|h| format!("{h:02}:00 ({:.1}/h)", by_hour[*h]))
             .collect();
         println!("  {shop:<14} {}", top.join("  "));
     }
