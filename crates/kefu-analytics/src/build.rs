@@ -866,6 +866,29 @@ pub fn build_all(
         conv_group.insert((m.shop_id.clone(), m.conversation_id.clone()), key.clone());
         groups.entry(key).or_default().push(m.clone());
     }
+    // Orders and surveys indexed by group once (a scan per group is quadratic).
+    let mut orders_of: BTreeMap<(&str, &str), Vec<&OrderRecord>> = BTreeMap::new();
+    for o in orders {
+        if let Some(c) = &o.customer_id {
+            orders_of
+                .entry((o.shop_id.as_str(), c.as_str()))
+                .or_default()
+                .push(o);
+        }
+    }
+    let mut surveys_of: BTreeMap<(String, String), Vec<&SurveyRecord>> = BTreeMap::new();
+    for s in surveys {
+        let by_conv = s
+            .conversation_id
+            .as_ref()
+            .and_then(|c| conv_group.get(&(s.shop_id.clone(), c.clone())));
+        let key = match (by_conv, &s.customer_id) {
+            (Some(k), _) => k.clone(),
+            (None, Some(c)) => (s.shop_id.clone(), c.clone()),
+            (None, None) => continue,
+        };
+        surveys_of.entry(key).or_default().push(s);
+    }
     let mut out = GroupFacts::default();
     let mut clocks: BTreeMap<&str, (ShopConfig, ShopClock)> = BTreeMap::new();
     for ((shop, cust), gm) in &groups {
@@ -875,25 +898,14 @@ pub fn build_all(
             clocks.insert(shop.as_str(), (cfg, clock));
         }
         let (cfg, clock) = &clocks[shop.as_str()];
-        let go: Vec<OrderRecord> = orders
-            .iter()
-            .filter(|o| &o.shop_id == shop && o.customer_id.as_deref() == Some(cust.as_str()))
-            .cloned()
-            .collect();
-        let gs: Vec<SurveyRecord> = surveys
-            .iter()
-            .filter(|s| {
-                let by_conv = s
-                    .conversation_id
-                    .as_ref()
-                    .and_then(|c| conv_group.get(&(s.shop_id.clone(), c.clone())));
-                match by_conv {
-                    Some((gs, gc)) => gs == shop && gc == cust,
-                    None => &s.shop_id == shop && s.customer_id.as_deref() == Some(cust.as_str()),
-                }
-            })
-            .cloned()
-            .collect();
+        let go: Vec<OrderRecord> = orders_of
+            .get(&(shop.as_str(), cust.as_str()))
+            .map(|v| v.iter().map(|o| (*o).clone()).collect())
+            .unwrap_or_default();
+        let gs: Vec<SurveyRecord> = surveys_of
+            .get(&(shop.clone(), cust.clone()))
+            .map(|v| v.iter().map(|s| (*s).clone()).collect())
+            .unwrap_or_default();
         out.extend(build_group_with(gm, &go, &gs, cfg, clock));
     }
     Ok(out)

@@ -396,6 +396,88 @@ impl MessageRecord {
     }
 }
 
+impl OrderRecord {
+    /// Reads stored order rows back.
+    pub fn from_batch(batch: &RecordBatch) -> Result<Vec<OrderRecord>, BatchError> {
+        let c = Columns::new(batch);
+        let (oid, shop, cust, prod) = (
+            c.str("order_id")?,
+            c.str("shop_id")?,
+            c.str("customer_id")?,
+            c.str("product_id")?,
+        );
+        let (created, paid, amount, status) = (
+            c.ts("created_at")?,
+            c.ts("paid_at")?,
+            c.f64("amount")?,
+            c.str("status")?,
+        );
+        let (ld, sf, sr) = (
+            c.date("local_date")?,
+            c.str("source_file")?,
+            c.i64("source_row")?,
+        );
+        Ok((0..batch.num_rows())
+            .map(|i| OrderRecord {
+                order_id: oid.value(i).to_string(),
+                shop_id: shop.value(i).to_string(),
+                customer_id: opt_string(cust, i),
+                product_id: opt_string(prod, i),
+                created_at: instant(created.value(i)),
+                paid_at: paid.is_valid(i).then(|| instant(paid.value(i))),
+                amount: amount.is_valid(i).then(|| amount.value(i)),
+                status: opt_string(status, i),
+                local_date: from_date32(ld.value(i)),
+                source_file: sf.value(i).to_string(),
+                source_row: sr.value(i) as u64,
+            })
+            .collect())
+    }
+}
+
+impl SurveyRecord {
+    /// Reads stored survey rows back.
+    pub fn from_batch(batch: &RecordBatch) -> Result<Vec<SurveyRecord>, BatchError> {
+        let c = Columns::new(batch);
+        let (sid, shop, conv, cust, agent) = (
+            c.str("survey_id")?,
+            c.str("shop_id")?,
+            c.str("conversation_id")?,
+            c.str("customer_id")?,
+            c.str("agent_id")?,
+        );
+        let (ts, score, scale, dim, comment) = (
+            c.ts("ts")?,
+            c.f64("score")?,
+            c.i32("scale")?,
+            c.str("dimension")?,
+            c.str("comment")?,
+        );
+        let (ld, sf, sr) = (
+            c.date("local_date")?,
+            c.str("source_file")?,
+            c.i64("source_row")?,
+        );
+        Ok((0..batch.num_rows())
+            .map(|i| SurveyRecord {
+                survey_id: sid.value(i).to_string(),
+                shop_id: shop.value(i).to_string(),
+                conversation_id: opt_string(conv, i),
+                customer_id: opt_string(cust, i),
+                agent_id: opt_string(agent, i),
+                ts: instant(ts.value(i)),
+                score: score.value(i),
+                scale: scale.value(i),
+                dimension: dim.value(i).to_string(),
+                comment: opt_string(comment, i),
+                local_date: from_date32(ld.value(i)),
+                source_file: sf.value(i).to_string(),
+                source_row: sr.value(i) as u64,
+            })
+            .collect())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -436,6 +518,46 @@ mod tests {
         assert_eq!(MessageRecord::from_batch(&b).unwrap(), rows);
         let month = Columns::new(&b).str("month").unwrap().value(0).to_string();
         assert_eq!(month, "2026-11");
+    }
+
+    #[test]
+    fn orders_and_surveys_round_trip_through_arrow() {
+        let t = DateTime::parse_from_rfc3339("2026-11-10T16:30:00Z")
+            .unwrap()
+            .to_utc();
+        let d = NaiveDate::from_ymd_opt(2026, 11, 11).unwrap();
+        let orders = vec![OrderRecord {
+            order_id: "o1".into(),
+            shop_id: "s".into(),
+            customer_id: Some("u1".into()),
+            product_id: None,
+            created_at: t,
+            paid_at: None,
+            amount: Some(12.5),
+            status: Some("已付款".into()),
+            local_date: d,
+            source_file: "o.csv".into(),
+            source_row: 2,
+        }];
+        let b = OrderRecord::to_batch(&orders).unwrap();
+        assert_eq!(OrderRecord::from_batch(&b).unwrap(), orders);
+        let surveys = vec![SurveyRecord {
+            survey_id: "h:1".into(),
+            shop_id: "s".into(),
+            conversation_id: Some("c1".into()),
+            customer_id: None,
+            agent_id: Some("a".into()),
+            ts: t,
+            score: 3.0,
+            scale: 3,
+            dimension: "overall".into(),
+            comment: None,
+            local_date: d,
+            source_file: "s.csv".into(),
+            source_row: 1,
+        }];
+        let b = SurveyRecord::to_batch(&surveys).unwrap();
+        assert_eq!(SurveyRecord::from_batch(&b).unwrap(), surveys);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 mod ingest;
 mod output;
+mod report;
 mod volume;
 
 use anyhow::{Context, Result, bail};
@@ -42,6 +43,8 @@ enum Command {
     Quarantine(QuarantineArgs),
     /// Run SQL over the tables (messages, orders, surveys, reviews, quarantine).
     Query(QueryArgs),
+    /// The KPI report of METRICS.md: volume, response, resolution, satisfaction, conversion.
+    Report(ReportArgs),
     /// Show or change the configuration (kefu.toml in the data directory).
     Config(ConfigArgs),
     /// Maintain the store: compact small files, remove unreferenced ones.
@@ -142,6 +145,33 @@ struct QueryArgs {
 }
 
 #[derive(Args)]
+struct ReportArgs {
+    /// First shop-local date (inclusive), YYYY-MM-DD.
+    #[arg(long)]
+    from: Option<chrono::NaiveDate>,
+    /// Last shop-local date (inclusive).
+    #[arg(long)]
+    to: Option<chrono::NaiveDate>,
+    #[arg(long)]
+    shop: Option<String>,
+    #[arg(long)]
+    channel: Option<String>,
+    #[arg(long)]
+    agent: Option<String>,
+    /// `start`: conversations that started in the period (default); `event`: by event time.
+    #[arg(long)]
+    cohort: Option<String>,
+    /// Break down by agent, shop, day, hour, channel or platform.
+    #[arg(long)]
+    by: Option<kefu_analytics::Breakdown>,
+    /// Read every shop in this timezone instead of its configured one.
+    #[arg(long)]
+    tz: Option<String>,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
 struct ConfigArgs {
     #[command(subcommand)]
     action: Option<ConfigAction>,
@@ -188,9 +218,11 @@ enum StoreAction {
 
 fn main() {
     tracing_subscriber::fmt()
+        // delta-kernel logs an ERROR when it probes a table that does not exist yet,
+        // which is how every new data directory starts: not an error for kefu.
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("KEFU_LOG")
-                .unwrap_or_else(|_| "warn".into()),
+                .unwrap_or_else(|_| "warn,buoyant_kernel::snapshot::builder=off".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -218,6 +250,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Ingest(a) => ingest_cmd(&dir, a).await,
         Command::Quarantine(a) => quarantine(&dir, a).await,
         Command::Query(a) => query(&dir, a).await,
+        Command::Report(a) => report_cmd(&dir, a).await,
         Command::Config(a) => config_cmd(&dir, a),
         Command::Store(a) => store_cmd(&dir, a).await,
         Command::Forecast(a) => forecast_cmd(&dir, a).await,
@@ -537,6 +570,41 @@ async fn forecast_cmd(dir: &Path, a: ForecastCmd) -> Result<()> {
     kefu_forecast::cli::print_forecast(&fc, a.json)
 }
 
+async fn report_cmd(dir: &Path, a: ReportArgs) -> Result<()> {
+    let cfg = load_config(dir)?;
+    if let Some(tz) = &a.tz {
+        kefu_model::config::parse_tz(tz)?;
+    }
+    let cohort = match a.cohort.as_deref() {
+        None => None,
+        Some("start") => Some(kefu_model::config::Cohort::Start),
+        Some("event") => Some(kefu_model::config::Cohort::Event),
+        Some(o) => bail!("unknown cohort '{o}' (start or event)"),
+    };
+    let mut shop_cfg = cfg.shop(a.shop.as_deref().unwrap_or(""))?;
+    if let Some(tz) = &a.tz {
+        shop_cfg.timezone = tz.clone();
+    }
+    let q = kefu_analytics::ReportQuery {
+        from: a.from,
+        to: a.to,
+        shop: a.shop,
+        channel: a.channel,
+        agent: a.agent,
+        cohort,
+        by: a.by,
+        readings: kefu_analytics::Readings::from(&shop_cfg),
+    };
+    let store = Store::open(dir).await?;
+    let r = report::run(&store, &cfg, a.tz.as_deref(), &q).await?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+    } else {
+        print!("{}", r.render_text());
+    }
+    Ok(())
+}
+
 /// `kefu staff …`; `plan --shop S` plans from the store's hourly conversations.
 async fn staff_cmd(dir: &Path, mut a: kefu_forecast::cli::StaffArgs) -> Result<()> {
     if let kefu_forecast::cli::StaffCommand::Plan(p) = &mut a.command
@@ -660,8 +728,15 @@ async fn demo(dir: &Path, a: DemoArgs) -> Result<()> {
             .collect();
         println!("  {shop:<14} {}", top.join("  "));
     }
+    let cfg = load_config(dir)?;
+    let q = kefu_analytics::ReportQuery {
+        readings: kefu_analytics::Readings::from(&cfg.shop("")?),
+        ..Default::default()
+    };
+    let r = report::run(&store, &cfg, None, &q).await?;
+    println!("\n{}", r.render_text());
     println!(
-        "Try: kefu query \"SELECT sender, count(*) FROM messages GROUP BY sender\"   ·   kefu quarantine"
+        "Try: kefu report --by agent   ·   kefu query \"SELECT ...\"   ·   kefu forecast --shop dy-flagship   ·   kefu quarantine"
     );
     Ok(())
 }

@@ -240,3 +240,27 @@ fn config_set_and_show() {
         .failure()
         .stderr(predicates::str::contains("unknown timezone"));
 }
+
+#[test]
+fn report_on_a_hand_worked_store() {
+    let data = tempfile::tempdir().unwrap();
+    let f = data.path().join("chat.csv");
+    std::fs::write(&f, CHAT).unwrap();
+    kefu(data.path(), &["ingest", f.to_str().unwrap()]);
+    let r = kefu_json(data.path(), &["report", "--json"]);
+    // c1: customer 09:00, agent 09:01 → one human round, FRT 60 s.
+    // c2: customer 23:59, its agent row was quarantined → one unanswered round.
+    assert_eq!(r["volume"]["conversations"], 2);
+    assert_eq!(r["volume"]["customers"], 2);
+    assert_eq!(r["volume"]["customer_messages"], 2);
+    assert_eq!(r["volume"]["agent_messages"], 1);
+    assert_eq!(r["response"]["frt_secs"]["n"], 1);
+    assert_eq!(r["response"]["frt_secs"]["mean"], 60.0);
+    assert_eq!(r["response"]["rounds"]["human"], 1);
+    assert_eq!(r["response"]["rounds"]["unanswered"], 1);
+    // Within-T: answered ≤ T over human + unanswered rounds, so 1/2 at 1 minute, 0 at 30 s.
+    assert_eq!(r["response"]["within"]["1m"], 0.5);
+    assert_eq!(r["response"]["within"]["30s"], 0.0);
+    let by_shop = kefu_json(data.path(), &["report", "--json", "--by", "shop"]);
+    assert_eq!(by_shop["breakdown"].as_array().unwrap().len(), 1);
+}
