@@ -727,6 +727,9 @@ fn io_err(p: &Path) -> impl FnOnce(std::io::Error) -> DemoError + '_ {
     }
 }
 
+/// A canonical CSV to write: file name, header, rows.
+type CanonicalFile<'a> = (&'a str, &'a [&'a str], Vec<Vec<String>>);
+
 /// Generates the demo data set into `dir`.
 pub fn generate(dir: &Path, cfg: &DemoConfig) -> Result<DemoSummary, DemoError> {
     std::fs::create_dir_all(dir).map_err(io_err(dir))?;
@@ -764,7 +767,7 @@ pub fn generate(dir: &Path, cfg: &DemoConfig) -> Result<DemoSummary, DemoError> 
     summary.orders = orders.len() as u64;
     summary.surveys = surveys.len() as u64;
     summary.reviews = reviews.len() as u64;
-    let tables: [(&str, &[&str], Vec<Vec<String>>); 3] = [
+    let tables: [CanonicalFile; 3] = [
         (
             "orders.csv",
             &[

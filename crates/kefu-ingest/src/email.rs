@@ -84,7 +84,7 @@ pub fn read(
             .and_then(|a| a.first())
             .and_then(|a| a.address())
             .map(|a| a.to_lowercase());
-        let is_agent = own.iter().any(|a| *a == from);
+        let is_agent = own.contains(&from);
         let (sender, agent_id, customer_id) = if is_agent {
             (Sender::Agent, Some(from.clone()), to)
         } else {

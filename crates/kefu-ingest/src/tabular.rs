@@ -249,7 +249,7 @@ fn read_csv(
         }
         row_no += 1;
         rows.rows_read += 1;
-        if row_no % 4096 == 0 {
+        if row_no.is_multiple_of(4096) {
             sink.progress(csv.position().byte());
         }
         let n_header = header.as_ref().map(Vec::len).unwrap_or(0);

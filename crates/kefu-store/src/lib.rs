@@ -250,7 +250,7 @@ impl Store {
         } else {
             let urls = uris
                 .iter()
-                .map(|u| ListingTableUrl::parse(u))
+                .map(ListingTableUrl::parse)
                 .collect::<std::result::Result<Vec<_>, _>>()?;
             let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
                 .with_file_extension(".parquet");

@@ -293,10 +293,12 @@ pub async fn run(
     while let Some(ev) = rx.recv().await {
         match ev {
             Event::Batch(table, batch) => {
-                if !appenders.contains_key(&table) {
-                    appenders.insert(table, store.appender(table.name()).await?);
-                }
-                let app = appenders.get_mut(&table).context("appender")?;
+                let app = match appenders.entry(table) {
+                    std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                    std::collections::btree_map::Entry::Vacant(e) => {
+                        e.insert(store.appender(table.name()).await?)
+                    }
+                };
                 let before = app.rows();
                 app.write(batch).await?;
                 if app.rows() / FLUSH_ROWS != before / FLUSH_ROWS {

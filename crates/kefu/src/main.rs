@@ -462,7 +462,6 @@ async fn quarantine(dir: &Path, a: QuarantineArgs) -> Result<()> {
 /// Refuses anything but a query: the tables change only through ingest.
 fn read_only(sql: &str) -> Result<()> {
     let first = sql
-        .trim_start()
         .split_whitespace()
         .next()
         .unwrap_or("")

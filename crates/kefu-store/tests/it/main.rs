@@ -16,7 +16,7 @@ fn msg(i: usize, day: u32) -> MessageRecord {
         ts: DateTime::parse_from_rfc3339(&format!("2026-{:02}-10T08:00:00Z", day))
             .unwrap()
             .to_utc(),
-        sender: if i % 2 == 0 {
+        sender: if i.is_multiple_of(2) {
             Sender::Customer
         } else {
             Sender::Agent
