@@ -122,17 +122,7 @@ fn demo_data_loads_through_presets_without_loss() {
             "--json",
         ],
     );
-    let files: Vec<(String, String)> = generated["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f[0].as_str().unwrap().to_string(),
-                f[1].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let files = generated_files(&generated);
     assert_eq!(files.len(), 6);
     let mut ingested = 0;
     for (path, fmt) in &files {

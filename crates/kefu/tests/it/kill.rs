@@ -17,17 +17,7 @@ fn demo_files(dir: &Path) -> Vec<(String, String)> {
             "--json",
         ],
     );
-    generated["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f[0].as_str().unwrap().to_string(),
-                f[1].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
+    generated_files(&generated)
 }
 
 /// Canonical files only (one ingest, one format): JD chat, orders, surveys, reviews.
@@ -77,13 +67,7 @@ fn a_killed_ingest_leaves_each_table_before_or_after() {
     let files = canonical(&demo_files(root.path()));
     // The "after" state, from an ingest that runs to the end.
     let reference = fresh(root.path(), "reference");
-    kefu(
-        &reference,
-        &["ingest"]
-            .into_iter()
-            .chain(files.iter().map(String::as_str))
-            .collect::<Vec<_>>(),
-    );
+    ingest_files(&reference, &files);
     let after = counts(&reference);
     assert!(
         after[0] > 5_000 && after[1] > 0 && after[2] > 0 && after[3] > 0,
@@ -111,13 +95,7 @@ fn a_killed_ingest_leaves_each_table_before_or_after() {
     let c = counts(&d);
     assert_eq!(c[0], after[0], "messages committed first, whole");
     assert_eq!(&c[1..], &before[1..], "the other tables untouched");
-    kefu(
-        &d,
-        &["ingest"]
-            .into_iter()
-            .chain(files.iter().map(String::as_str))
-            .collect::<Vec<_>>(),
-    );
+    ingest_files(&d, &files);
     assert_eq!(counts(&d), after);
 
     // Kills at arbitrary moments.
@@ -136,13 +114,7 @@ fn a_killed_ingest_leaves_each_table_before_or_after() {
             );
         }
         // Whatever state it was left in, a re-run reaches exactly the after state.
-        kefu(
-            &d,
-            &["ingest"]
-                .into_iter()
-                .chain(files.iter().map(String::as_str))
-                .collect::<Vec<_>>(),
-        );
+        ingest_files(&d, &files);
         assert_eq!(counts(&d), after, "re-run after a kill at {ms} ms");
     }
 }

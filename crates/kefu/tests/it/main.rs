@@ -37,3 +37,25 @@ pub fn counts(dir: &Path) -> [u64; 5] {
     ["messages", "orders", "surveys", "reviews", "quarantine"]
         .map(|t| v[t]["rows"].as_u64().unwrap())
 }
+
+/// `(path, --format)` pairs of a `kefu demo --generate --json` summary.
+pub fn generated_files(summary: &Value) -> Vec<(String, String)> {
+    summary["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f[0].as_str().unwrap().to_string(),
+                f[1].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// `kefu ingest FILES...`, expecting success.
+pub fn ingest_files(dir: &Path, files: &[String]) {
+    let mut args = vec!["ingest"];
+    args.extend(files.iter().map(String::as_str));
+    kefu(dir, &args);
+}
