@@ -1,0 +1,108 @@
+// KPI cards: a value from a report body, and its change against the previous period.
+
+import { h } from './dom';
+import { dec, int, money, pct, rate, secs } from './format';
+import { t, type I18nKey } from './i18n';
+import type { Body, Num } from './types';
+
+type Kind = 'count' | 'secs' | 'rate' | 'pct' | 'money' | 'score';
+
+export interface Kpi {
+  key: string;
+  label: I18nKey;
+  kind: Kind;
+  /** Whether a higher value is the better one (colours the change). */
+  higherIsBetter: boolean;
+  get: (b: Body) => Num;
+}
+
+const FORMAT: Record<Kind, (v: Num) => string> = {
+  count: int,
+  secs,
+  rate,
+  pct,
+  money,
+  score: (v) => dec(v, 2),
+};
+
+export const KPIS: Record<string, Kpi> = Object.fromEntries(
+  (
+    [
+      ['conversations', 'k_conversations', 'count', true, (b) => b.volume.conversations],
+      ['customers', 'k_customers', 'count', true, (b) => b.volume.customers],
+      ['frt_p50', 'k_frt_p50', 'secs', false, (b) => b.response.frt_secs.p50],
+      ['frt_p90', 'k_frt_p90', 'secs', false, (b) => b.response.frt_secs.p90],
+      ['response_p50', 'k_response_p50', 'secs', false, (b) => b.response.response_secs.p50],
+      ['response_p90', 'k_response_p90', 'secs', false, (b) => b.response.response_secs.p90],
+      ['three_min_rate', 'k_three_min_rate', 'rate', true, (b) => b.response.three_min_rate],
+      ['not_served_rate', 'k_not_served_rate', 'rate', false, (b) => b.response.not_served_rate],
+      ['resolution_rate', 'k_resolution_rate', 'rate', true, (b) => b.resolution.rate],
+      ['csat_pct', 'k_csat_pct', 'pct', true, (b) => b.satisfaction.csat_pct],
+      ['dissatisfied_pct', 'k_dissatisfied_pct', 'pct', false, (b) => b.satisfaction.dissatisfied_pct],
+      ['csat_mean', 'k_csat_mean', 'score', true, (b) => b.satisfaction.mean],
+      ['nps', 'k_nps', 'score', true, (b) => b.satisfaction.nps],
+      ['responses', 'k_responses', 'count', true, (b) => b.satisfaction.responses],
+      ['conversion_rate', 'k_conversion_rate', 'rate', true, (b) => b.conversion.rate],
+      ['avg_order_value', 'k_avg_order_value', 'money', true, (b) => b.conversion.avg_order_value],
+    ] as [string, I18nKey, Kind, boolean, (b: Body) => Num][]
+  ).map(([key, label, kind, higherIsBetter, get]) => [key, { key, label, kind, higherIsBetter, get }]),
+);
+
+export function kpiValue(k: Kpi, b: Body): string {
+  return FORMAT[k.kind](k.get(b));
+}
+
+/** Cards in their loading state. */
+export function kpiRow(keys: string[]): HTMLElement {
+  return h(
+    'div',
+    { class: 'kpis', 'data-testid': 'kpis' },
+    ...keys.map((key) =>
+      h(
+        'div',
+        { class: 'kpi', 'data-testid': `kpi-${key}`, 'data-kpi': key },
+        h('div', { class: 'kpi-label' }, t(KPIS[key].label)),
+        h('div', { class: 'kpi-value skeleton', 'data-testid': 'kpi-value' }, '…'),
+        h('div', { class: 'kpi-delta' }),
+      ),
+    ),
+  );
+}
+
+function change(k: Kpi, cur: Num, prev: Num): { text: string; cls: string } | null {
+  if (cur === null || prev === null || !Number.isFinite(cur) || !Number.isFinite(prev)) return null;
+  // Rates compare in percentage points; counts, times and money relatively.
+  let d: number;
+  let text: string;
+  if (k.kind === 'rate' || k.kind === 'pct') {
+    d = k.kind === 'rate' ? (cur - prev) * 100 : cur - prev;
+    text = `${d >= 0 ? '+' : ''}${d.toFixed(1)}pp`;
+  } else if (k.kind === 'score') {
+    d = cur - prev;
+    text = `${d >= 0 ? '+' : ''}${d.toFixed(2)}`;
+  } else {
+    if (prev === 0) return null;
+    d = (cur - prev) / Math.abs(prev);
+    text = `${d >= 0 ? '+' : ''}${(d * 100).toFixed(1)}%`;
+  }
+  const flat = Math.abs(d) < 1e-9;
+  const good = d > 0 === k.higherIsBetter;
+  return { text: `${d > 0 ? '▲' : d < 0 ? '▼' : ''} ${text}`, cls: flat ? 'flat' : good ? 'good' : 'bad' };
+}
+
+/** Fills the cards of `row`; `prev` (the previous period) adds the change line. */
+export function fillKpis(row: HTMLElement, cur: Body, prev?: Body | null): void {
+  for (const card of row.querySelectorAll<HTMLElement>('[data-kpi]')) {
+    const k = KPIS[card.dataset.kpi!];
+    const value = card.querySelector<HTMLElement>('.kpi-value')!;
+    value.classList.remove('skeleton');
+    value.textContent = kpiValue(k, cur);
+    const raw = k.get(cur);
+    card.dataset.value = raw === null || raw === undefined ? '' : String(raw);
+    const delta = card.querySelector<HTMLElement>('.kpi-delta')!;
+    if (prev === undefined) continue;
+    const c = prev ? change(k, raw, k.get(prev)) : null;
+    delta.className = `kpi-delta ${c?.cls ?? 'flat'}`;
+    delta.textContent = c ? `${t('vs_prev')} ${c.text}` : t('prev_none');
+  }
+}

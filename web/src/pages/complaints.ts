@@ -1,0 +1,80 @@
+import { barOption, chartBox, fill, hasData, lineOption } from '../charts';
+import { h } from '../dom';
+import { stamp } from '../format';
+import { categoryLabel, t } from '../i18n';
+import { drill, fetchWith, grid, load, pageHead, type Ctx } from '../page';
+import type { Complaints } from '../types';
+import { seriesDrill } from './common';
+
+const pctAxis = (v: number) => `${Math.round(v * 100)}%`;
+
+export function renderComplaints(ctx: Ctx): void {
+  const urgent = h('ul', { class: 'urgent', 'data-testid': 'urgent-list' }, h('li', { class: 'muted' }, t('loading')));
+  ctx.root.append(
+    pageHead(t('nav_complaints')),
+    grid('two', chartBox('categories', t('c_categories')), chartBox('keywords', t('c_keywords'))),
+    grid('one', chartBox('sentiment', t('c_sentiment'))),
+    h('section', { class: 'card' }, h('header', { class: 'card-head' }, h('h3', {}, t('c_urgent'))), urgent),
+  );
+
+  load(
+    ctx,
+    fetchWith<Complaints>(ctx, 'complaints'),
+    (c) => {
+      const cats = [...c.categories].sort((a, b) => b.conversations - a.conversations);
+      const names = cats.map((x) => x.category);
+      const option = hasData(cats.map((x) => x.conversations))
+        ? barOption(
+            names.map(categoryLabel),
+            cats.map((x) => x.conversations),
+            { horizontal: true, name: t('k_conversations') },
+          )
+        : null;
+      fill(ctx.root, 'categories', option, (_, y) => (names[y] ? drill(ctx, { category: names[y] }) : null));
+
+      // Keywords have no per-conversation column to filter on, so they do not drill.
+      const words = [...c.keywords].sort((a, b) => b.weight - a.weight).slice(0, 20);
+      fill(ctx.root, 'keywords', words.length ? barOption(words.map((w) => w.word), words.map((w) => w.count), { horizontal: true }) : null);
+
+      const ts = c.sentiment.map((p) => p.t);
+      const mean = c.sentiment.map((p) => p.mean);
+      const neg = c.sentiment.map((p) => p.negative_share);
+      fill(
+        ctx.root,
+        'sentiment',
+        hasData(mean) || hasData(neg)
+          ? lineOption(
+              ts,
+              [
+                { name: t('s_sentiment_mean'), data: mean },
+                { name: t('s_negative_share'), data: neg, area: true },
+              ],
+              pctAxis,
+            )
+          : null,
+        (x) => (ts[x] ? drill(ctx, seriesDrill('day', ts[x].slice(0, 10))) : null),
+      );
+
+      urgent.replaceChildren(
+        ...(c.urgent.length
+          ? c.urgent.map((u) =>
+              h(
+                'li',
+                { 'data-testid': 'urgent-item' },
+                h(
+                  'a',
+                  { href: drill(ctx, { open: u.conversation_id }) },
+                  h('span', { class: 'ts' }, stamp(u.ts)),
+                  h('span', { class: 'shop' }, u.shop_id),
+                  h('span', { class: 'text' }, u.text),
+                  ...u.categories.map((k) => h('span', { class: 'tag' }, categoryLabel(k))),
+                ),
+              ),
+            )
+          : [h('li', { class: 'muted' }, t('no_data'))]),
+      );
+    },
+    ['categories', 'keywords', 'sentiment'],
+    () => urgent.replaceChildren(h('li', { class: 'muted' }, t('error'))),
+  );
+}

@@ -1,0 +1,137 @@
+// Shapes of the kefu HTTP API v1 (crates/kefu-server/API.md). Any number may be
+// null when there is nothing to measure.
+
+export type Num = number | null;
+
+export interface Meta {
+  shops: { id: string; timezone: string }[];
+  channels: string[];
+  agents: string[];
+  categories: string[];
+  date_range: { from: string | null; to: string | null };
+}
+
+export interface Summary {
+  n: number;
+  mean: Num;
+  p50: Num;
+  p90: Num;
+}
+
+export interface Body {
+  volume: {
+    conversations: number;
+    customers: number;
+    customer_messages: number;
+    agent_messages: number;
+    bot_messages: number;
+  };
+  response: {
+    frt_secs: Summary;
+    frt_unanswered: number;
+    response_secs: Summary;
+    rounds: { human: number; bot: number; unanswered: number };
+    within: Record<string, Num>;
+    three_min_rate: Num;
+    not_served_rate: Num;
+    answer_ratio: Num;
+  };
+  resolution: {
+    resolved: number;
+    rate: Num;
+    one_touch_rate: Num;
+    reopen_rate: Num;
+    time_secs: Summary;
+  };
+  satisfaction: {
+    responses: number;
+    csat_pct: Num;
+    dissatisfied_pct: Num;
+    mean: Num;
+    response_rate: Num;
+    distribution: Record<string, number>;
+    nps: Num;
+    nps_responses: number;
+    by_dimension: Record<string, { responses: number; csat_pct: Num; dissatisfied_pct: Num; mean: Num }>;
+  };
+  conversion: {
+    inquiries: number;
+    converted: number;
+    rate: Num;
+    avg_order_value: Num;
+    order_amount: number;
+  };
+}
+
+export interface Overview extends Body {
+  period: { from: string | null; to: string | null; tz: string; cohort: string };
+}
+
+export interface Series {
+  metric: string;
+  grain: string;
+  points: { t: string; value: Num }[];
+}
+
+export interface Heatmap {
+  metric: string;
+  weekdays: string[];
+  cells: Num[][];
+}
+
+export interface Distribution {
+  metric: string;
+  buckets: { label: string; lo: Num; hi: Num; count: number }[];
+}
+
+export interface Breakdown {
+  by: string;
+  rows: (Body & { key: string })[];
+}
+
+export interface Complaints {
+  categories: { category: string; conversations: number; share: Num; negative_share: Num }[];
+  sentiment: { t: string; mean: Num; negative_share: Num; messages: number }[];
+  keywords: { word: string; weight: number; count: number }[];
+  urgent: { conversation_id: string; ts: string; shop_id: string; text: string; categories: string[] }[];
+}
+
+export interface ConversationRow {
+  conversation_id: string;
+  cycle: number;
+  shop_id: string;
+  channel: string;
+  platform: string;
+  customer: string;
+  start: string;
+  end: string;
+  first_agent: string | null;
+  last_agent: string | null;
+  frt_secs: Num;
+  rounds_human: number;
+  rounds_unanswered: number;
+  resolved: boolean;
+  csat: Num;
+  converted: boolean;
+  categories: string[];
+}
+
+export interface ConversationList {
+  total: number;
+  rows: ConversationRow[];
+}
+
+export interface Message {
+  ts: string;
+  sender: 'customer' | 'agent' | 'bot' | 'system';
+  agent_id: string | null;
+  text: string;
+  kind: string;
+  categories: string[];
+  sentiment: Num;
+}
+
+export interface Transcript {
+  conversation: ConversationRow;
+  messages: Message[];
+}
