@@ -845,14 +845,19 @@ pub fn build_all(
     surveys: &[SurveyRecord],
     cfg_of: impl Fn(&str) -> ShopConfig,
 ) -> Result<GroupFacts, FactError> {
-    // A conversation belongs to the customer any of its messages names, so agent
-    // rows without a customer id stay with their conversation.
-    let mut conv_customer: BTreeMap<(&str, &str), &str> = BTreeMap::new();
+    // A conversation belongs to the customer of its earliest message that names one
+    // (in the builder's sort order, so the grouping never depends on input order):
+    // the customer who opened it, not one who joined later (a Twitter thread can
+    // hold several). Agent rows without a customer id stay with their conversation.
+    type First<'a> = (DateTime<Utc>, u8, &'a str, &'a str);
+    let mut conv_customer: BTreeMap<(&str, &str), First> = BTreeMap::new();
     for m in msgs {
         if let Some(c) = &m.customer_id {
+            let here = (m.ts, tie_rank(m), m.message_id.as_str(), c.as_str());
             conv_customer
                 .entry((m.shop_id.as_str(), m.conversation_id.as_str()))
-                .or_insert(c.as_str());
+                .and_modify(|e| *e = (*e).min(here))
+                .or_insert(here);
         }
     }
     let mut groups: BTreeMap<(String, String), Vec<MessageRecord>> = BTreeMap::new();
@@ -860,8 +865,7 @@ pub fn build_all(
     for m in msgs {
         let cust = conv_customer
             .get(&(m.shop_id.as_str(), m.conversation_id.as_str()))
-            .copied()
-            .unwrap_or(m.conversation_id.as_str());
+            .map_or(m.conversation_id.as_str(), |e| e.3);
         let key = (m.shop_id.clone(), cust.to_string());
         conv_group.insert((m.shop_id.clone(), m.conversation_id.clone()), key.clone());
         groups.entry(key).or_default().push(m.clone());
