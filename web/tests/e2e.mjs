@@ -1,0 +1,360 @@
+#!/usr/bin/env node
+// Browser test of the kefu dashboard against a running server.
+//
+//   KEFU_URL=http://127.0.0.1:18080 [KEFU_TOKEN=…] [KEFU_ARTIFACTS=dir] node web/tests/e2e.mjs
+//
+// Drives Chromium (CHROMIUM, default /usr/bin/chromium) through every page, a filter
+// change, chart drill-downs (real mouse clicks on the canvas), the transcript, the
+// language switch and the phone layout; saves screenshots. Exits non-zero on any miss.
+
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BASE = (process.env.KEFU_URL ?? '').replace(/\/+$/, '');
+if (!BASE) {
+  console.error('e2e: set KEFU_URL to the dashboard base URL (e.g. http://127.0.0.1:18080)');
+  process.exit(2);
+}
+const TOKEN = process.env.KEFU_TOKEN || null;
+const ARTIFACTS = path.resolve(process.env.KEFU_ARTIFACTS ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'test-artifacts'));
+const TIMEOUT = Number(process.env.KEFU_E2E_TIMEOUT ?? 30_000);
+const PAGES = ['overview', 'volume', 'response', 'satisfaction', 'complaints', 'agents', 'conversations'];
+
+fs.mkdirSync(ARTIFACTS, { recursive: true });
+
+const failures = [];
+/** Ends the run early, its reason already recorded. */
+class Stop extends Error {}
+let current = '';
+
+async function step(name, fn) {
+  current = name;
+  const t0 = Date.now();
+  try {
+    await fn();
+    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
+  } catch (e) {
+    const msg = String(e?.message ?? e).split('\n')[0];
+    failures.push(`${name}: ${msg}`);
+    console.log(`FAIL ${name}: ${msg}`);
+  }
+}
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+});
+
+async function newPage(viewport, { token = TOKEN } = {}) {
+  const context = await browser.newContext({ viewport, locale: 'zh-CN' });
+  if (token) await context.addInitScript((t) => localStorage.setItem('kefu.token', t), token);
+  const page = await context.newPage();
+  page.setDefaultTimeout(TIMEOUT);
+  page.on('pageerror', (e) => failures.push(`${current}: uncaught error in the page: ${e.message}`));
+  return page;
+}
+
+const sel = (id) => `[data-testid="${id}"]`;
+
+/** Waits until no chart box of the page is loading; returns their states. */
+async function chartsSettled(page) {
+  await page.waitForFunction(
+    () => {
+      const boxes = [...document.querySelectorAll('[data-chart]')];
+      return boxes.length > 0 && boxes.every((b) => b.dataset.state !== 'loading');
+    },
+    null,
+    { timeout: TIMEOUT },
+  );
+  return page.$$eval('[data-chart]', (boxes) => boxes.map((b) => ({ name: b.dataset.chart, state: b.dataset.state, ready: b.dataset.ready === '1' })));
+}
+
+/** Non-transparent pixels drawn on a chart's canvas. */
+function inkOf(page, name) {
+  return page.evaluate((n) => {
+    const c = document.querySelector(`[data-chart="${n}"] canvas`);
+    if (!c || !c.width || !c.height) return 0;
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let ink = 0;
+    for (let i = 3; i < d.length; i += 16) if (d[i] > 0) ink++;
+    return ink;
+  }, name);
+}
+
+async function expectChartsWithData(page, label) {
+  const states = await chartsSettled(page);
+  const bad = states.filter((s) => !s.ready);
+  assert(!bad.length, `${label}: charts without data: ${bad.map((s) => `${s.name} (${s.state})`).join(', ')}`);
+  for (const s of states) {
+    const ink = await inkOf(page, s.name);
+    assert(ink > 50, `${label}: chart ${s.name} has a blank canvas`);
+  }
+  return states.map((s) => s.name);
+}
+
+async function expectNoBanner(page, label) {
+  const text = await page.$eval(sel('error-banner'), (b) => (b.hidden ? '' : b.textContent));
+  assert(!text, `${label}: error banner shows "${text}"`);
+}
+
+/** Waits for a conversation list with rows; returns the total. */
+async function expectConversationRows(page) {
+  await page.waitForFunction(() => {
+    const t = document.querySelector('[data-testid="conv-total"]');
+    return t && (t.dataset.total !== undefined || document.querySelector('[data-testid="error-banner"]:not([hidden])'));
+  });
+  await expectNoBanner(page, 'conversations');
+  const total = Number(await page.$eval(sel('conv-total'), (t) => t.dataset.total));
+  assert(total > 0, `the conversation list is empty (${page.url()})`);
+  assert((await page.$$(sel('conv-row'))).length > 0, 'no conversation rows shown');
+  return total;
+}
+
+/** Clicks with the real mouse at a data point of a chart (ECharts gives the pixel). */
+async function clickChartAt(page, name, value) {
+  const at = await page.evaluate(
+    ([n, v]) => {
+      const chart = window.__kefuCharts[n];
+      const px = chart.convertToPixel({ seriesIndex: 0 }, v);
+      const r = document.querySelector(`[data-chart="${n}"] .chart-host`).getBoundingClientRect();
+      return [r.left + px[0], r.top + px[1]];
+    },
+    [name, value],
+  );
+  await page.mouse.click(at[0], at[1]);
+}
+
+function query(url) {
+  return new URLSearchParams(new URL(url).hash.split('?')[1] ?? '');
+}
+
+const kpiText = (page, key) => page.$eval(`${sel(`kpi-${key}`)} .kpi-value`, (e) => e.textContent.trim());
+
+async function waitKpis(page) {
+  await page.waitForFunction(() => {
+    const v = [...document.querySelectorAll('[data-kpi] .kpi-value')];
+    return v.length > 0 && v.every((e) => !e.classList.contains('skeleton'));
+  });
+}
+
+try {
+  const page = await newPage({ width: 1280, height: 800 });
+
+  await step('healthz answers', async () => {
+    const res = await page.request.get(`${BASE}/healthz`);
+    assert(res.ok(), `/healthz answered ${res.status()}`);
+  });
+  // Nothing else can pass without a server.
+  if (failures.length) throw new Stop();
+
+  await step('overview shows KPI numbers', async () => {
+    await page.goto(`${BASE}/#/overview`);
+    await page.waitForFunction(() => location.hash.includes('from='));
+    await waitKpis(page);
+    await expectNoBanner(page, 'overview');
+    const keys = await page.$$eval('[data-kpi]', (cards) => cards.map((c) => c.dataset.kpi));
+    for (const k of ['conversations', 'customers', 'frt_p50', 'response_p50', 'three_min_rate', 'not_served_rate', 'resolution_rate', 'csat_pct', 'conversion_rate', 'avg_order_value']) {
+      assert(keys.includes(k), `KPI card ${k} missing`);
+    }
+    const conv = await kpiText(page, 'conversations');
+    assert(/[1-9]/.test(conv), `conversations KPI is "${conv}"`);
+    const withNumbers = await page.$$eval('[data-kpi] .kpi-value', (v) => v.filter((e) => /\d/.test(e.textContent)).length);
+    assert(withNumbers >= 6, `only ${withNumbers} KPI cards show a number`);
+  });
+
+  for (const p of PAGES) {
+    await step(`page ${p} renders`, async () => {
+      await page.click(sel(`nav-${p}`));
+      await page.waitForFunction((name) => location.hash.startsWith(`#/${name}`), p);
+      await page.waitForSelector(sel(`page-${p}`));
+      if (p === 'conversations') await expectConversationRows(page);
+      else {
+        const names = await expectChartsWithData(page, p);
+        assert(names.length > 0, `${p} has no charts`);
+      }
+      if (p === 'overview') await waitKpis(page);
+      if (p === 'agents') assert((await page.$$(sel('agent-row'))).length > 0, 'agents table has no rows');
+      if (p === 'complaints') await page.waitForFunction(() => !document.querySelector('[data-testid="urgent-list"]')?.textContent.includes('…'));
+      await expectNoBanner(page, p);
+      await page.screenshot({ path: path.join(ARTIFACTS, `${p}.png`), fullPage: true });
+    });
+  }
+
+  await step('a shop filter changes the URL and a KPI', async () => {
+    await page.click(sel('nav-overview'));
+    await waitKpis(page);
+    const before = await kpiText(page, 'conversations');
+    const shops = await page.$$eval(`${sel('filter-shop')} option`, (o) => o.map((x) => x.value).filter(Boolean));
+    assert(shops.length > 0, 'the shop filter lists no shops');
+    // With one shop the total cannot change; the test then needs a second shop.
+    assert(shops.length > 1, `only one shop (${shops[0]}): a shop filter cannot change the total`);
+    await page.selectOption(sel('filter-shop'), shops[0]);
+    await page.waitForFunction((s) => location.hash.includes(`shop=${encodeURIComponent(s)}`), shops[0]);
+    await page.waitForFunction(([b]) => {
+      const v = document.querySelector('[data-kpi="conversations"] .kpi-value');
+      return v && !v.classList.contains('skeleton') && v.textContent.trim() !== b;
+    }, [before]);
+    const after = await kpiText(page, 'conversations');
+    assert(query(page.url()).get('shop') === shops[0], 'shop is not in the URL');
+    console.log(`     conversations ${before} → ${after} for shop ${shops[0]}`);
+    await page.goBack();
+    await page.waitForFunction(() => !location.hash.includes('shop='));
+  });
+
+  await step('heatmap cell click (mouse) drills to conversations', async () => {
+    await page.click(sel('nav-volume'));
+    await chartsSettled(page);
+    const cell = await page.evaluate(() => {
+      const data = window.__kefuCharts.heatmap.getOption().series[0].data;
+      return data.reduce((best, d) => (d[2] > best[2] ? d : best));
+    });
+    await clickChartAt(page, 'heatmap', [cell[0], cell[1]]);
+    await page.waitForFunction(() => location.hash.startsWith('#/conversations'));
+    const q = query(page.url());
+    assert(q.get('weekday') === String(cell[1] + 1) && q.get('hour') === String(cell[0]), `expected weekday=${cell[1] + 1}&hour=${cell[0]}, got ${q}`);
+    assert(q.get('from') && q.get('to'), 'the drill-down lost the period filters');
+    assert((await page.$eval(sel('drill-weekday'), (e) => e.value)) === String(cell[1] + 1), 'weekday select does not show the drill-down');
+    const total = await expectConversationRows(page);
+    console.log(`     weekday ${cell[1] + 1} hour ${cell[0]}: ${total} conversations`);
+  });
+
+  await step('a row opens its transcript', async () => {
+    const id = await page.$eval(sel('conv-row'), (r) => r.dataset.id);
+    await page.click(`${sel('conv-row')} >> nth=0`);
+    await page.waitForFunction((i) => document.querySelector('[data-testid="transcript"]')?.dataset.id === i, id);
+    const senders = await page.$$eval(`${sel('transcript')} ${sel('msg')}`, (m) => m.map((x) => x.dataset.sender));
+    assert(senders.length > 0, 'the transcript has no messages');
+    assert(senders.includes('customer'), 'the transcript has no customer message');
+    assert(query(page.url()).get('open') === id, 'the open conversation is not in the URL');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'transcript.png'), fullPage: true });
+    console.log(`     ${id}: ${senders.length} messages`);
+  });
+
+  await step('distribution bar click (mouse) drills to conversations', async () => {
+    await page.click(sel('nav-response'));
+    await chartsSettled(page);
+    const [idx, count, label] = await page.evaluate(() => {
+      const chart = window.__kefuCharts['frt-dist'];
+      const opt = chart.getOption();
+      const values = opt.series[0].data;
+      let i = 0;
+      values.forEach((v, j) => (v > values[i] ? (i = j) : 0));
+      return [i, values[i], opt.xAxis[0].data[i]];
+    });
+    await clickChartAt(page, 'frt-dist', [idx, count / 2]);
+    await page.waitForFunction(() => location.hash.startsWith('#/conversations'));
+    const q = query(page.url());
+    assert(q.get('metric') === 'frt' && q.get('bucket'), `expected bucket+metric=frt, got ${q}`);
+    const total = await expectConversationRows(page);
+    console.log(`     bucket ${label}: ${total} conversations`);
+  });
+
+  await step('category bar (ECharts pick) drills to conversations', async () => {
+    await page.click(sel('nav-complaints'));
+    await chartsSettled(page);
+    const href = await page.evaluate(() => window.__kefuPick('categories', 0, 0));
+    assert(href, 'the categories chart gave no drill-down');
+    await page.waitForFunction(() => location.hash.startsWith('#/conversations'));
+    const category = query(page.url()).get('category');
+    assert(category, `no category in ${page.url()}`);
+    await expectConversationRows(page);
+    assert(await page.$eval(sel('filter-category'), (e, c) => e.value === c, category), 'the category filter does not show the drill-down');
+  });
+
+  await step('agent row opens conversations of that agent', async () => {
+    await page.click(sel('nav-agents'));
+    await page.waitForSelector(sel('agent-row'));
+    const agent = await page.$eval(sel('agent-row'), (r) => r.dataset.agent);
+    await page.click(`${sel('agent-row')} >> nth=0 >> td >> nth=1`);
+    await page.waitForFunction(() => location.hash.startsWith('#/conversations'));
+    assert(query(page.url()).get('agent') === agent, `expected agent=${agent} in ${page.url()}`);
+    await expectConversationRows(page);
+  });
+
+  await step('language switch flips labels', async () => {
+    await page.click(sel('nav-overview'));
+    await waitKpis(page);
+    const zh = await page.textContent(sel('nav-overview'));
+    assert(zh.trim() === '总览', `default nav label is "${zh}", expected 总览`);
+    assert((await page.getAttribute('html', 'lang')) === 'zh-CN', 'html lang is not zh-CN');
+    await page.click(sel('lang-switch'));
+    await page.waitForFunction(() => document.documentElement.lang === 'en');
+    assert((await page.textContent(sel('nav-overview'))).trim() === 'Overview', 'nav label did not switch to English');
+    await waitKpis(page);
+    const label = await page.textContent(`${sel('kpi-conversations')} .kpi-label`);
+    assert(label.trim() === 'Conversations', `KPI label in English is "${label}"`);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'overview-en.png'), fullPage: true });
+    await page.reload();
+    await page.waitForSelector(sel('nav-overview'));
+    assert((await page.textContent(sel('nav-overview'))).trim() === 'Overview', 'the language choice did not survive a reload');
+    await page.click(sel('lang-switch'));
+    await page.waitForFunction(() => document.documentElement.lang === 'zh-CN');
+    assert((await page.textContent(sel('nav-overview'))).trim() === '总览', 'nav label did not switch back to 中文');
+  });
+
+  await step('an API error shows in the banner', async () => {
+    await page.goto(`${BASE}/#/overview?from=2026-13-01&to=2026-11-22`);
+    await page.waitForSelector(`${sel('error-banner')}:not([hidden])`);
+    const text = await page.textContent(sel('error-banner'));
+    assert(/400|bad_request/.test(text) && /from/.test(text), `banner says "${text}"`);
+  });
+
+  await page.context().close();
+
+  await step('phone layout (390×844)', async () => {
+    const phone = await newPage({ width: 390, height: 844 });
+    await phone.goto(`${BASE}/#/overview`);
+    await waitKpis(phone);
+    await expectChartsWithData(phone, 'overview (phone)');
+    for (const p of PAGES) assert(await phone.isVisible(sel(`nav-${p}`)), `nav link ${p} is not visible`);
+    const nav = await phone.$eval(sel('nav'), (n) => {
+      const r = n.getBoundingClientRect();
+      return { left: r.left, right: r.right, height: r.height };
+    });
+    assert(nav.height > 0 && nav.left >= 0 && nav.right <= 391, `the nav does not fit the screen: ${JSON.stringify(nav)}`);
+    const overflow = await phone.evaluate(() => {
+      const main = document.querySelector('[data-testid="main"]');
+      return { doc: document.documentElement.scrollWidth, main: main.scrollWidth, mainClient: main.clientWidth, width: window.innerWidth };
+    });
+    assert(overflow.doc <= overflow.width + 1, `the page scrolls sideways: ${JSON.stringify(overflow)}`);
+    assert(overflow.main <= overflow.mainClient + 1, `the main area overflows: ${JSON.stringify(overflow)}`);
+    await phone.screenshot({ path: path.join(ARTIFACTS, 'overview-phone.png'), fullPage: true });
+    await phone.click(sel('nav-conversations'));
+    await expectConversationRows(phone);
+    const convOverflow = await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
+    assert(convOverflow, 'the conversations page scrolls sideways on a phone');
+    await phone.screenshot({ path: path.join(ARTIFACTS, 'conversations-phone.png'), fullPage: true });
+    await phone.context().close();
+  });
+
+  if (TOKEN) {
+    await step('without a token the dashboard asks for one', async () => {
+      const p = await newPage({ width: 1280, height: 800 }, { token: null });
+      await p.goto(`${BASE}/#/overview`);
+      await p.waitForSelector(sel('token-dialog'));
+      await p.fill(sel('token-input'), TOKEN);
+      await p.click(sel('token-save'));
+      await waitKpis(p);
+      assert((await p.evaluate(() => localStorage.getItem('kefu.token'))) === TOKEN, 'the token was not kept');
+      await p.context().close();
+    });
+  }
+} catch (e) {
+  if (!(e instanceof Stop)) failures.push(`${current}: ${e?.message ?? e}`);
+} finally {
+  await browser.close();
+}
+
+if (failures.length) {
+  console.error(`\ne2e: ${failures.length} failure(s):`);
+  for (const f of failures) console.error(`  - ${f}`);
+  console.error(`screenshots in ${ARTIFACTS}`);
+  process.exit(1);
+}
+console.log(`\ne2e: all checks passed against ${BASE}; screenshots in ${ARTIFACTS}`);
