@@ -130,6 +130,12 @@ async function clickChartAt(page, name, value) {
   await page.mouse.click(at[0], at[1]);
 }
 
+/** A full-page screenshot once chart animations (300 ms) have finished. */
+async function shot(page, file) {
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: path.join(ARTIFACTS, file), fullPage: true });
+}
+
 function query(url) {
   return new URLSearchParams(new URL(url).hash.split('?')[1] ?? '');
 }
@@ -182,7 +188,7 @@ try {
       if (p === 'agents') assert((await page.$$(sel('agent-row'))).length > 0, 'agents table has no rows');
       if (p === 'complaints') await page.waitForFunction(() => !document.querySelector('[data-testid="urgent-list"]')?.textContent.includes('…'));
       await expectNoBanner(page, p);
-      await page.screenshot({ path: path.join(ARTIFACTS, `${p}.png`), fullPage: true });
+      await shot(page, `${p}.png`);
     });
   }
 
@@ -232,7 +238,7 @@ try {
     assert(senders.length > 0, 'the transcript has no messages');
     assert(senders.includes('customer'), 'the transcript has no customer message');
     assert(query(page.url()).get('open') === id, 'the open conversation is not in the URL');
-    await page.screenshot({ path: path.join(ARTIFACTS, 'transcript.png'), fullPage: true });
+    await shot(page, 'transcript.png');
     console.log(`     ${id}: ${senders.length} messages`);
   });
 
@@ -278,7 +284,7 @@ try {
   });
 
   await step('language switch flips labels', async () => {
-    await page.click(sel('nav-overview'));
+    await page.goto(`${BASE}/#/overview`);
     await waitKpis(page);
     const zh = await page.textContent(sel('nav-overview'));
     assert(zh.trim() === '总览', `default nav label is "${zh}", expected 总览`);
@@ -289,7 +295,7 @@ try {
     await waitKpis(page);
     const label = await page.textContent(`${sel('kpi-conversations')} .kpi-label`);
     assert(label.trim() === 'Conversations', `KPI label in English is "${label}"`);
-    await page.screenshot({ path: path.join(ARTIFACTS, 'overview-en.png'), fullPage: true });
+    await shot(page, 'overview-en.png');
     await page.reload();
     await page.waitForSelector(sel('nav-overview'));
     assert((await page.textContent(sel('nav-overview'))).trim() === 'Overview', 'the language choice did not survive a reload');
@@ -324,12 +330,12 @@ try {
     });
     assert(overflow.doc <= overflow.width + 1, `the page scrolls sideways: ${JSON.stringify(overflow)}`);
     assert(overflow.main <= overflow.mainClient + 1, `the main area overflows: ${JSON.stringify(overflow)}`);
-    await phone.screenshot({ path: path.join(ARTIFACTS, 'overview-phone.png'), fullPage: true });
+    await shot(phone, 'overview-phone.png');
     await phone.click(sel('nav-conversations'));
     await expectConversationRows(phone);
     const convOverflow = await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
     assert(convOverflow, 'the conversations page scrolls sideways on a phone');
-    await phone.screenshot({ path: path.join(ARTIFACTS, 'conversations-phone.png'), fullPage: true });
+    await shot(phone, 'conversations-phone.png');
     await phone.context().close();
   });
 

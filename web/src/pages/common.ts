@@ -1,6 +1,6 @@
 // Pieces several pages share: series drill-downs and campaign periods.
 
-import { addDays, monthEnd } from '../format';
+import { addDays, daysBetween, isDate, monthEnd } from '../format';
 import { t } from '../i18n';
 import type { Params } from '../route';
 
@@ -67,4 +67,16 @@ function overlapsCampaign([a, b]: [string, string], from: string, to: string): b
     if (a <= `${y}-${to}` && b >= `${y}-${from}`) return true;
   }
   return false;
+}
+
+/**
+ * Day points for every day of from..to: days the API leaves out (nothing happened)
+ * read `missing` (0 for counts, null for rates), so the axis does not skip them.
+ */
+export function everyDay<P extends { t: string }>(points: P[], from: string | undefined, to: string | undefined, missing: (t: string) => P): P[] {
+  if (!isDate(from) || !isDate(to) || from > to || daysBetween(from, to) > 3660) return points;
+  const byDay = new Map(points.map((p) => [p.t.slice(0, 10), p]));
+  const out: P[] = [];
+  for (let d = from; d <= to; d = addDays(d, 1)) out.push(byDay.get(d) ?? missing(d));
+  return out;
 }

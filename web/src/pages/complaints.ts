@@ -4,7 +4,7 @@ import { stamp } from '../format';
 import { categoryLabel, t } from '../i18n';
 import { drill, fetchWith, grid, load, pageHead, type Ctx } from '../page';
 import type { Complaints } from '../types';
-import { seriesDrill } from './common';
+import { everyDay, seriesDrill } from './common';
 
 const pctAxis = (v: number) => `${Math.round(v * 100)}%`;
 
@@ -36,9 +36,10 @@ export function renderComplaints(ctx: Ctx): void {
       const words = [...c.keywords].sort((a, b) => b.weight - a.weight).slice(0, 20);
       fill(ctx.root, 'keywords', words.length ? barOption(words.map((w) => w.word), words.map((w) => w.count), { horizontal: true }) : null);
 
-      const ts = c.sentiment.map((p) => p.t);
-      const mean = c.sentiment.map((p) => p.mean);
-      const neg = c.sentiment.map((p) => p.negative_share);
+      const days = everyDay(c.sentiment, ctx.filters.from, ctx.filters.to, (t) => ({ t, mean: null, negative_share: null, messages: 0 }));
+      const ts = days.map((p) => p.t);
+      const mean = days.map((p) => p.mean);
+      const neg = days.map((p) => p.negative_share);
       fill(
         ctx.root,
         'sentiment',

@@ -4,7 +4,7 @@ import { t } from '../i18n';
 import { fillKpis, kpiRow } from '../kpi';
 import { drill, fetchWith, grid, load, pageHead, type Ctx } from '../page';
 import type { Overview, Series } from '../types';
-import { seriesDrill } from './common';
+import { everyDay, seriesDrill } from './common';
 
 const CARDS = [
   'conversations',
@@ -39,16 +39,17 @@ export function renderOverview(ctx: Ctx): void {
   load(ctx, current, (cur) => fillKpis(cards, cur));
   load(ctx, Promise.all([current, previous]), ([cur, prev]) => fillKpis(cards, cur, prev));
 
-  for (const [name, metric, label] of [
-    ['trend-conversations', 'conversations', 'k_conversations'],
-    ['trend-frt', 'frt_p50', 'k_frt_p50'],
+  for (const [name, metric, label, missing] of [
+    ['trend-conversations', 'conversations', 'k_conversations', 0],
+    ['trend-frt', 'frt_p50', 'k_frt_p50', null],
   ] as const) {
     load(
       ctx,
       fetchWith<Series>(ctx, 'series', { metric, grain: 'day' }),
       (s) => {
-        const ts = s.points.map((p) => p.t);
-        const values = s.points.map((p) => p.value);
+        const points = everyDay(s.points, from, to, (t) => ({ t, value: missing }));
+        const ts = points.map((p) => p.t);
+        const values = points.map((p) => p.value);
         fill(ctx.root, name, hasData(values) ? lineOption(ts, [{ name: t(label), data: values, area: true }]) : null, (x) =>
           ts[x] ? drill(ctx, seriesDrill('day', ts[x])) : null,
         );

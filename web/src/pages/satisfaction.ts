@@ -3,7 +3,7 @@ import { dimensionLabel, t } from '../i18n';
 import { fillKpis, kpiRow } from '../kpi';
 import { drill, fetchWith, grid, load, pageHead, type Ctx } from '../page';
 import type { Overview, Series } from '../types';
-import { seriesDrill } from './common';
+import { everyDay, seriesDrill } from './common';
 
 const CARDS = ['csat_pct', 'dissatisfied_pct', 'csat_mean', 'nps', 'responses'];
 const RATED = 'csat IS NOT NULL';
@@ -44,8 +44,9 @@ export function renderSatisfaction(ctx: Ctx): void {
     ctx,
     fetchWith<Series>(ctx, 'series', { metric: 'csat_pct', grain: 'day' }),
     (se) => {
-      const ts = se.points.map((p) => p.t);
-      const values = se.points.map((p) => p.value);
+      const points = everyDay(se.points, ctx.filters.from, ctx.filters.to, (t) => ({ t, value: null }));
+      const ts = points.map((p) => p.t);
+      const values = points.map((p) => p.value);
       fill(ctx.root, 'csat-series', hasData(values) ? lineOption(ts, [{ name: t('k_csat_pct'), data: values }], pctAxis) : null, (x) =>
         ts[x] ? drill(ctx, { ...seriesDrill('day', ts[x]), where: RATED }) : null,
       );

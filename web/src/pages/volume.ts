@@ -5,7 +5,7 @@ import { t, weekdayLabel } from '../i18n';
 import { drill, fetchWith, grid, load, pageHead, type Ctx } from '../page';
 import { href, type Params } from '../route';
 import type { Breakdown, Heatmap, Series } from '../types';
-import { campaignAreas, seriesDrill, type Grain } from './common';
+import { campaignAreas, everyDay, seriesDrill, type Grain } from './common';
 
 const GRAINS = ['hour', 'day', 'week', 'month'] as const;
 
@@ -29,8 +29,9 @@ export function renderVolume(ctx: Ctx): void {
     ctx,
     fetchWith<Series>(ctx, 'series', { metric: 'conversations', grain }),
     (s) => {
-      const ts = s.points.map((p) => p.t);
-      const values = s.points.map((p) => p.value);
+      const points = grain === 'day' ? everyDay(s.points, ctx.filters.from, ctx.filters.to, (t) => ({ t, value: 0 })) : s.points;
+      const ts = points.map((p) => p.t);
+      const values = points.map((p) => p.value);
       let option: Option | null = null;
       if (hasData(values)) {
         option = lineOption(ts, [{ name: t('k_conversations'), data: values, area: true }]);
