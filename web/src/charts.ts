@@ -37,7 +37,7 @@ window.__kefuPick = (name, x, y) => {
   return href;
 };
 
-export const PALETTE = ['#2f6fde', '#f08c2e', '#2bb673', '#d64545', '#8e5cd9', '#1fb5c4', '#c9a227', '#e05fa4', '#6b7b8c', '#7cb342'];
+const PALETTE = ['#2f6fde', '#f08c2e', '#2bb673', '#d64545', '#8e5cd9', '#1fb5c4', '#c9a227', '#e05fa4', '#6b7b8c', '#7cb342'];
 
 /** A titled chart card in its loading state; `fill` it once the data is there. */
 export function chartBox(name: string, title: string, extra?: Node): HTMLElement {

@@ -41,10 +41,6 @@ export function reportError(err: unknown): void {
   showError(t('error'), err instanceof Error ? err.message : String(err));
 }
 
-export function isAbort(err: unknown): boolean {
-  return err instanceof DOMException && err.name === 'AbortError';
-}
-
 function promptToken(): void {
   if (document.querySelector('[data-testid="token-dialog"]')) return;
   const input = h('input', { type: 'password', 'data-testid': 'token-input', autocomplete: 'off', value: getToken() ?? '' });

@@ -3,7 +3,7 @@ import { h, type Child } from '../dom';
 import { dec, int, secs, stamp } from '../format';
 import { categoryLabel, t, weekdayLabel, type I18nKey } from '../i18n';
 import { fetchWith, load, pageHead, type Ctx } from '../page';
-import { FILTER_KEYS, href, navigate, type Params } from '../route';
+import { filtersOf, href, navigate, type Params } from '../route';
 import type { ConversationList, ConversationRow, Message, Transcript } from '../types';
 
 /** The drill-down parameters of API.md, beside the global filters. */
@@ -125,8 +125,7 @@ function drillForm(ctx: Ctx): HTMLElement {
     where: h('input', { type: 'text', 'data-testid': 'drill-where', name: 'where', value: p.where ?? '', placeholder: 'frt_secs > 180', class: 'wide' }),
   };
   const label = (k: I18nKey, el: HTMLElement) => h('label', {}, h('span', {}, t(k)), el);
-  const global: Params = {};
-  for (const k of FILTER_KEYS) if (p[k]) global[k] = p[k];
+  const global: Params = { ...filtersOf(p) };
   return h(
     'form',
     {

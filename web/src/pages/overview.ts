@@ -31,7 +31,7 @@ export function renderOverview(ctx: Ctx): void {
   const current = fetchWith<Overview>(ctx, 'overview');
   // The previous period of the same length, for the change line of each card.
   let previous: Promise<Overview | null> = Promise.resolve(null);
-  if (isDate(from) && isDate(to)) {
+  if (isDate(from) && isDate(to) && from <= to) {
     const n = daysBetween(from, to);
     previous = fetchWith<Overview>(ctx, 'overview', {}, { ...ctx.filters, from: addDays(from, -n), to: addDays(from, -1) });
   }
