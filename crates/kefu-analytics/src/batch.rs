@@ -289,6 +289,9 @@ fn conversation_cols() -> Vec<Col<ConversationFact>> {
         col("system_messages", I64, false, |r| {
             i64c(r, |x| x.system_messages)
         }),
+        col("categories", S, true, |r| {
+            so(r, |x| x.categories.as_deref())
+        }),
         col(PARTITION_COLUMN, S, false, |r| {
             owned(r, |x| month_of(x.conv_local_date))
         }),
@@ -351,6 +354,9 @@ fn round_cols() -> Vec<Col<RoundFact>> {
             b(r, |x| x.starts_in_window)
         }),
         col("three_min_ok", B, true, |r| bo(r, |x| x.three_min_ok)),
+        col("categories", S, true, |r| {
+            so(r, |x| x.categories.as_deref())
+        }),
         col(PARTITION_COLUMN, S, false, |r| {
             owned(r, |x| month_of(x.conv_local_date))
         }),
@@ -419,6 +425,9 @@ fn survey_cols() -> Vec<Col<SurveyFact>> {
         col("dissatisfied", B, true, |r| bo(r, |x| x.dissatisfied)),
         col("promoter", B, true, |r| bo(r, |x| x.promoter)),
         col("detractor", B, true, |r| bo(r, |x| x.detractor)),
+        col("categories", S, true, |r| {
+            so(r, |x| x.categories.as_deref())
+        }),
         col(PARTITION_COLUMN, S, false, |r| {
             owned(r, |x| month_of(x.conv_local_date))
         }),

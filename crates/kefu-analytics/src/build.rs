@@ -207,6 +207,15 @@ fn walk(msgs: &[&MessageRecord]) -> CycleWalk {
     w
 }
 
+/// Complaint categories of a conversation's messages, sorted and comma-separated.
+fn categories_of(msgs: &[&MessageRecord]) -> Option<String> {
+    let set: BTreeSet<String> = msgs
+        .iter()
+        .flat_map(|m| m.categories.iter().cloned())
+        .collect();
+    join_sorted(&set)
+}
+
 fn join_sorted(set: &BTreeSet<String>) -> Option<String> {
     (!set.is_empty()).then(|| set.iter().cloned().collect::<Vec<_>>().join(","))
 }
@@ -584,6 +593,7 @@ pub fn build_group_with(
                 inquiry,
                 converted,
                 product_ids: product_ids.clone(),
+                categories: categories_of(&conv.msgs),
                 customer_messages: w.customer_messages,
                 agent_messages: w.human.len() as i64,
                 bot_messages: w.bot_messages,
@@ -662,6 +672,7 @@ fn round_fact(
         starts_in_window,
         three_min_ok: (starts_in_window && r.kind != RoundKind::Bot)
             .then(|| within(THREE_MIN_SECS) == Some(true)),
+        categories: categories_of(&conv.msgs),
     }
 }
 
@@ -735,6 +746,7 @@ fn survey_facts(
                 dissatisfied: dis,
                 promoter: pro,
                 detractor: det,
+                categories: conv.and_then(|c| categories_of(&c.msgs)),
             });
         }
     }

@@ -109,6 +109,8 @@ pub struct ConversationFact {
     pub inquiry: bool,
     pub converted: bool,
     pub product_ids: Option<String>,
+    /// Complaint categories of the customer messages (sorted, comma-separated).
+    pub categories: Option<String>,
     pub customer_messages: i64,
     /// Human replies only (METRICS.md human reply).
     pub agent_messages: i64,
@@ -159,6 +161,8 @@ pub struct RoundFact {
     pub starts_in_window: bool,
     /// 3-minute flag: only for human/unanswered rounds starting in the window.
     pub three_min_ok: Option<bool>,
+    /// The conversation's complaint categories (for breakdowns without a join).
+    pub categories: Option<String>,
 }
 
 /// One row per 询单 unit: customer × shop × consultation day (shop time).
@@ -216,4 +220,6 @@ pub struct SurveyFact {
     pub dissatisfied: Option<bool>,
     pub promoter: Option<bool>,
     pub detractor: Option<bool>,
+    /// The matched conversation's complaint categories.
+    pub categories: Option<String>,
 }

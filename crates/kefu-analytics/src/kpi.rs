@@ -107,6 +107,16 @@ pub enum Breakdown {
     Hour,
     Channel,
     Platform,
+    /// ISO week, keyed by its Monday.
+    Week,
+    /// `YYYY-MM`.
+    Month,
+    /// Shop-local date and hour, `2026-11-11 10`.
+    DateHour,
+    /// Complaint category: a conversation counts once under each of its categories.
+    Category,
+    /// Product: a conversation counts once under each product it names.
+    Product,
 }
 
 impl std::str::FromStr for Breakdown {
@@ -119,9 +129,14 @@ impl std::str::FromStr for Breakdown {
             "hour" => Breakdown::Hour,
             "channel" => Breakdown::Channel,
             "platform" => Breakdown::Platform,
+            "week" => Breakdown::Week,
+            "month" => Breakdown::Month,
+            "date_hour" => Breakdown::DateHour,
+            "category" => Breakdown::Category,
+            "product" => Breakdown::Product,
             o => {
                 return Err(format!(
-                    "unknown breakdown '{o}' (agent, shop, day, hour, channel, platform)"
+                    "unknown breakdown '{o}' (agent, shop, day, hour, channel, platform, week, month, date_hour, category, product)"
                 ));
             }
         })
@@ -136,6 +151,9 @@ pub struct ReportQuery {
     pub shop: Option<String>,
     pub channel: Option<String>,
     pub agent: Option<String>,
+    /// Complaint category (conversations whose customer messages carry it).
+    #[serde(default)]
+    pub category: Option<String>,
     /// `None` = the readings' default (start).
     pub cohort: Option<Cohort>,
     pub by: Option<Breakdown>,
@@ -157,6 +175,27 @@ fn lit(s: &str) -> String {
 }
 
 impl ReportQuery {
+    /// The WHERE clause selecting this query's conversation rows (drill-down lists
+    /// use exactly the report's filters).
+    pub fn conversation_filter(&self) -> String {
+        self.filter(T::Conv)
+    }
+
+    /// The WHERE clause selecting this query's human and unanswered rounds.
+    pub fn round_filter(&self) -> String {
+        self.filter(T::Rounds)
+    }
+
+    /// The response-time column of the configured reading.
+    pub fn response_column(&self) -> &'static str {
+        self.response_col()
+    }
+
+    /// The FRT column of the configured reading.
+    pub fn frt_column(&self) -> &'static str {
+        self.frt_col()
+    }
+
     fn cohort(&self) -> Cohort {
         self.cohort.unwrap_or(Cohort::Start)
     }
@@ -189,6 +228,53 @@ impl ReportQuery {
             Some(Breakdown::Platform) => "COALESCE(platform, '-')".into(),
             Some(Breakdown::Day) => format!("CAST({} AS VARCHAR)", self.date_col(t)),
             Some(Breakdown::Hour) => "lpad(CAST(local_hour AS VARCHAR), 2, '0')".into(),
+            Some(Breakdown::Week) => format!(
+                "CAST(CAST(date_trunc('week', CAST({} AS TIMESTAMP)) AS DATE) AS VARCHAR)",
+                self.date_col(t)
+            ),
+            Some(Breakdown::Month) => {
+                format!("substr(CAST({} AS VARCHAR), 1, 7)", self.date_col(t))
+            }
+            Some(Breakdown::DateHour) => format!(
+                "CAST({} AS VARCHAR) || ' ' || lpad(CAST(local_hour AS VARCHAR), 2, '0')",
+                self.date_col(t)
+            ),
+            Some(Breakdown::Category | Breakdown::Product) => "kefu_k".into(),
+        }
+    }
+
+    /// The relation a section reads: the fact table, or for the multi-valued
+    /// breakdowns (category, product) the table with one row per value in `kefu_k`.
+    fn src(&self, t: T) -> String {
+        let table = match t {
+            T::Conv | T::Frt => CONVERSATIONS_TABLE,
+            T::Rounds => ROUNDS_TABLE,
+            T::Inquiries => INQUIRIES_TABLE,
+            T::Surveys => SURVEYS_TABLE,
+        };
+        let split = |col: &str| format!("unnest(string_to_array(COALESCE({col}, '-'), ','))");
+        match (self.by, t) {
+            // 询单 units are per customer-day, not per conversation: no category or product.
+            (Some(Breakdown::Category | Breakdown::Product), T::Inquiries) => {
+                format!("(SELECT *, '-' AS kefu_k FROM {table})")
+            }
+            (Some(Breakdown::Category), _) => {
+                format!("(SELECT *, {} AS kefu_k FROM {table})", split("categories"))
+            }
+            (Some(Breakdown::Product), T::Conv | T::Frt) => {
+                format!("(SELECT *, {} AS kefu_k FROM {table})", split("product_ids"))
+            }
+            (Some(Breakdown::Product), T::Rounds) => format!(
+                "(SELECT r.*, {} AS kefu_k FROM {ROUNDS_TABLE} r JOIN {CONVERSATIONS_TABLE} c
+                   ON r.shop_id = c.shop_id AND r.conversation_id = c.conversation_id AND r.cycle = c.cycle)",
+                split("c.product_ids")
+            ),
+            (Some(Breakdown::Product), T::Surveys) => format!(
+                "(SELECT s.*, {} AS kefu_k FROM {SURVEYS_TABLE} s LEFT JOIN {CONVERSATIONS_TABLE} c
+                   ON s.shop_id = c.shop_id AND s.conversation_id = c.conversation_id AND c.cycle = 0)",
+                split("c.product_ids")
+            ),
+            _ => table.to_string(),
         }
     }
 
@@ -209,6 +295,21 @@ impl ReportQuery {
         }
         if let Some(a) = &self.agent {
             w.push(format!("{} = {}", Self::agent_col(t), lit(a)));
+        }
+        if let Some(c) = &self.category {
+            let has = format!(
+                "(',' || COALESCE(categories, '') || ',') LIKE {}",
+                lit(&format!("%,{c},%"))
+            );
+            w.push(match t {
+                // A 询单 unit counts when the customer had such a conversation that day.
+                T::Inquiries => format!(
+                    "shop_id || '|' || customer || '|' || CAST(local_date AS VARCHAR) IN \
+                     (SELECT shop_id || '|' || customer || '|' || CAST(conv_local_date AS VARCHAR) \
+                      FROM {CONVERSATIONS_TABLE} WHERE {has})"
+                ),
+                _ => has,
+            });
         }
         // Survey responses are counted once unless they are credited per agent.
         if t == T::Surveys && self.agent.is_none() && self.by != Some(Breakdown::Agent) {
@@ -546,6 +647,7 @@ async fn conversation_sections(
     out: &mut BTreeMap<String, Body>,
 ) -> Result<()> {
     let (k, w) = (q.key(T::Conv), q.filter(T::Conv));
+    let src = q.src(T::Conv);
     let sql = format!(
         "SELECT {k} AS k,
            SUM(CASE WHEN cycle = 0 THEN 1 ELSE 0 END),
@@ -557,7 +659,7 @@ async fn conversation_sections(
            SUM(CASE WHEN cycle = 0 AND resolution_source = 'inferred' THEN 1 ELSE 0 END),
            SUM(CASE WHEN cycle = 0 AND one_touch THEN 1 ELSE 0 END),
            SUM(CASE WHEN cycle = 0 AND resolved AND (reopened OR repeat_contact) THEN 1 ELSE 0 END)
-         FROM {CONVERSATIONS_TABLE} WHERE {w} GROUP BY 1"
+         FROM {src} WHERE {w} GROUP BY 1"
     );
     for (key, v) in rows(ctx, &sql, 1).await? {
         let b = out.entry(key[0].clone()).or_default();
@@ -579,22 +681,21 @@ async fn conversation_sections(
         b.resolution.reopen_rate = rate(n(v[10]), resolved);
     }
     let rc = q.resolution_col();
-    let sql =
-        format!("SELECT {k}, {rc} FROM {CONVERSATIONS_TABLE} WHERE {w} AND cycle = 0 AND resolved");
+    let sql = format!("SELECT {k}, {rc} FROM {src} WHERE {w} AND cycle = 0 AND resolved");
     for (key, v) in values(ctx, &sql).await? {
         out.entry(key).or_default().resolution.time_secs = Summary::of(v);
     }
 
     // FRT per cycle, credited to the agent who replied; outbound cycles carry no clock.
     let (k, w) = (q.key(T::Frt), q.filter(T::Frt));
+    let src = q.src(T::Frt);
     let fc = q.frt_col();
-    let sql = format!("SELECT {k}, {fc} FROM {CONVERSATIONS_TABLE} WHERE {w} AND frt_answered");
+    let sql = format!("SELECT {k}, {fc} FROM {src} WHERE {w} AND frt_answered");
     for (key, v) in values(ctx, &sql).await? {
         out.entry(key).or_default().response.frt_secs = Summary::of(v);
     }
-    let sql = format!(
-        "SELECT {k}, COUNT(*) FROM {CONVERSATIONS_TABLE} WHERE {w} AND frt_answered = false GROUP BY 1"
-    );
+    let sql =
+        format!("SELECT {k}, COUNT(*) FROM {src} WHERE {w} AND frt_answered = false GROUP BY 1");
     for (key, v) in rows(ctx, &sql, 1).await? {
         out.entry(key[0].clone())
             .or_default()
@@ -610,6 +711,7 @@ async fn round_sections(
     out: &mut BTreeMap<String, Body>,
 ) -> Result<()> {
     let (k, w) = (q.key(T::Rounds), q.filter(T::Rounds));
+    let src = q.src(T::Rounds);
     let col = q.response_col();
     let within: Vec<String> = WITHIN_T
         .iter()
@@ -625,7 +727,7 @@ async fn round_sections(
            SUM(CASE WHEN starts_in_window AND kind <> 'bot' THEN 1 ELSE 0 END),
            SUM(CASE WHEN starts_in_window AND {ok} THEN 1 ELSE 0 END),
            {}
-         FROM {ROUNDS_TABLE} WHERE {w} GROUP BY 1",
+         FROM {src} WHERE {w} GROUP BY 1",
         within.join(", ")
     );
     for (key, v) in rows(ctx, &sql, 1).await? {
@@ -646,7 +748,7 @@ async fn round_sections(
             b.response.three_min_rate = rate(n(v[4]), n(v[3]));
         }
     }
-    let sql = format!("SELECT {k}, {col} FROM {ROUNDS_TABLE} WHERE {w} AND kind = 'human'");
+    let sql = format!("SELECT {k}, {col} FROM {src} WHERE {w} AND kind = 'human'");
     for (key, v) in values(ctx, &sql).await? {
         out.entry(key).or_default().response.response_secs = Summary::of(v);
     }
@@ -654,7 +756,7 @@ async fn round_sections(
     let sql = format!(
         "SELECT k, COUNT(*), SUM(ok) FROM (
            SELECT {k} AS k, shop_id, customer, MIN(CASE WHEN {ok} THEN 1 ELSE 0 END) AS ok
-           FROM {ROUNDS_TABLE} WHERE {w} AND starts_in_window AND kind <> 'bot'
+           FROM {src} WHERE {w} AND starts_in_window AND kind <> 'bot'
            GROUP BY 1, 2, 3) t GROUP BY k"
     );
     for (key, v) in rows(ctx, &sql, 1).await? {
@@ -705,8 +807,9 @@ async fn satisfaction(
     out: &mut BTreeMap<String, Body>,
 ) -> Result<()> {
     let (k, w) = (q.key(T::Surveys), q.filter(T::Surveys));
+    let src = q.src(T::Surveys);
     let sql = format!(
-        "SELECT {k}, dimension, scale, score, COUNT(*) FROM {SURVEYS_TABLE} WHERE {w} GROUP BY 1, 2, 3, 4"
+        "SELECT {k}, dimension, scale, score, COUNT(*) FROM {src} WHERE {w} GROUP BY 1, 2, 3, 4"
     );
     let mut overall: BTreeMap<String, Tally> = BTreeMap::new();
     let mut dims: BTreeMap<String, BTreeMap<String, Tally>> = BTreeMap::new();
@@ -765,13 +868,14 @@ async fn conversion(
     out: &mut BTreeMap<String, Body>,
 ) -> Result<()> {
     let (k, w) = (q.key(T::Inquiries), q.filter(T::Inquiries));
+    let src = q.src(T::Inquiries);
     let sql = format!(
         "SELECT {k},
            SUM(CASE WHEN inquiry THEN 1 ELSE 0 END),
            SUM(CASE WHEN converted THEN 1 ELSE 0 END),
            SUM(CASE WHEN converted THEN order_amount ELSE 0 END),
            COUNT(DISTINCT CASE WHEN converted THEN shop_id || '|' || customer END)
-         FROM {INQUIRIES_TABLE} WHERE {w} GROUP BY 1"
+         FROM {src} WHERE {w} GROUP BY 1"
     );
     for (key, v) in rows(ctx, &sql, 1).await? {
         let c = &mut out.entry(key[0].clone()).or_default().conversion;
@@ -913,6 +1017,47 @@ pub async fn volume_by(
             }
             Ok(out)
         }
+    }
+}
+
+/// First response times in the METRICS.md buckets (≤30 s … 1 h, > 1 h, unanswered),
+/// counts in bucket order.
+pub async fn frt_distribution(ctx: &SessionContext, q: &ReportQuery) -> Result<Vec<(String, i64)>> {
+    let (w, col) = (q.filter(T::Frt), q.frt_col());
+    let mut cases = String::from("CASE WHEN frt_answered = false THEN 8");
+    for (i, (_, t)) in WITHIN_T.iter().enumerate() {
+        cases.push_str(&format!(" WHEN {col} <= {t} THEN {i}"));
+    }
+    cases.push_str(" ELSE 7 END");
+    let sql = format!(
+        "SELECT {cases}, COUNT(*) FROM {CONVERSATIONS_TABLE} WHERE {w} AND frt_answered IS NOT NULL GROUP BY 1"
+    );
+    let mut counts = [0i64; 9];
+    for (_, v) in rows(ctx, &sql, 0).await? {
+        let b = n(v[0]);
+        if (0..9).contains(&b) {
+            counts[b as usize] = n(v[1]);
+        }
+    }
+    Ok(bucket_labels().into_iter().zip(counts).collect())
+}
+
+/// Labels of the response-time buckets, in order.
+pub fn bucket_labels() -> Vec<String> {
+    let mut labels: Vec<String> = WITHIN_T.iter().map(|(l, _)| format!("≤{l}")).collect();
+    labels.push(">1h".into());
+    labels.push("unanswered".into());
+    labels
+}
+
+/// Bounds (exclusive low, inclusive high) of a bucket label; `None` for unanswered.
+pub fn bucket_bounds(label: &str) -> Option<(f64, Option<f64>)> {
+    let idx = bucket_labels().iter().position(|l| l == label)?;
+    match idx {
+        8 => None,
+        7 => Some((WITHIN_T[6].1, None)),
+        0 => Some((f64::NEG_INFINITY, Some(WITHIN_T[0].1))),
+        i => Some((WITHIN_T[i - 1].1, Some(WITHIN_T[i].1))),
     }
 }
 

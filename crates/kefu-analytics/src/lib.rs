@@ -16,6 +16,8 @@ pub mod kpi;
 #[cfg(feature = "kpi")]
 pub mod render;
 pub mod stats;
+#[cfg(feature = "kpi")]
+pub mod stored;
 pub mod window;
 
 pub use batch::{FactTable, group_key, to_batches};

@@ -1,8 +1,125 @@
 //! `kefu serve`: the JSON API (`/api/v1`) and the embedded dashboard on one port.
+//!
+//! Invariants:
+//! * Every `/api/v1/*` route passes one auth layer ([`auth`]); static files and
+//!   `/healthz` do not.
+//! * Answers come from the stored fact tables (pre-aggregated per conversation and
+//!   round); a response cache keyed by the request and the store's table versions
+//!   makes repeated dashboard views cheap and is dropped when an ingest commits.
+//! * User SQL (`/sql`, `where=`) runs with DDL, DML and statements switched off in
+//!   DataFusion itself, under a row and a time limit.
 
-use axum::{Router, routing::get};
+mod api;
+mod assets;
+mod error;
+mod state;
 
-/// The router: health check for now; the API and the dashboard are added by issue 6.
-pub fn router() -> Router {
-    Router::new().route("/healthz", get(|| async { "ok" }))
+pub use error::ApiError;
+pub use state::AppState;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+
+/// How `kefu serve` runs.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub addr: SocketAddr,
+    /// Bearer token every API request must carry; `None` = no auth (loopback only).
+    pub token: Option<String>,
+    pub data_dir: PathBuf,
+}
+
+/// The whole application: API under `/api/v1`, the dashboard at `/`.
+pub fn router(state: Arc<AppState>) -> Router {
+    let api = api::routes()
+        .layer(middleware::from_fn_with_state(state.clone(), auth))
+        .with_state(state.clone());
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .nest("/api/v1", api)
+        .fallback(assets::serve)
+        .layer(middleware::from_fn(access_log))
+        .layer(CompressionLayer::new())
+        .layer(RequestBodyLimitLayer::new(1 << 20))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+}
+
+/// Binds and serves until Ctrl-C. Warns loudly when reachable beyond loopback
+/// without a token.
+pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
+    if !opts.addr.ip().is_loopback() && opts.token.is_none() {
+        tracing::warn!(
+            addr = %opts.addr,
+            "serving beyond loopback WITHOUT a token: anyone who can reach this address can read every shop's data; pass --token"
+        );
+        eprintln!(
+            "WARNING: kefu serve on {} without --token: the API is open to anyone who can reach it.",
+            opts.addr
+        );
+    }
+    let state = Arc::new(AppState::open(&opts.data_dir, opts.token.clone()).await?);
+    let listener = tokio::net::TcpListener::bind(opts.addr).await?;
+    let app = router(state);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
+
+/// The auth layer: a bearer token when one is configured.
+async fn auth(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    if let Some(want) = state.token() {
+        let got = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        if !constant_time_eq(got.as_bytes(), want.as_bytes()) {
+            let mut r =
+                ApiError::unauthorized("a bearer token is required (Authorization: Bearer …)")
+                    .into_response();
+            r.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            return r;
+        }
+    }
+    next.run(req).await
+}
+
+/// Compares secrets without leaking where they differ through timing.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// One structured line per request: method, path, status, latency.
+async fn access_log(req: Request, next: Next) -> Response {
+    let (method, path) = (req.method().clone(), req.uri().path().to_string());
+    let t = Instant::now();
+    let res = next.run(req).await;
+    tracing::info!(
+        target: "kefu_server::access",
+        method = %method,
+        path = %path,
+        status = res.status().as_u16(),
+        ms = t.elapsed().as_secs_f64() * 1e3,
+        "request"
+    );
+    res
 }

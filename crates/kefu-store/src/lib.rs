@@ -21,8 +21,8 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use deltalake::DeltaTable;
 use deltalake::kernel::engine::arrow_conversion::TryIntoKernel;
 use deltalake::kernel::transaction::{CommitBuilder, CommitProperties};
-use deltalake::kernel::{Action, Add, StructType};
-use deltalake::protocol::{DeltaOperation, SaveMode};
+use deltalake::kernel::{Action, Add, Remove, StructType};
+use deltalake::protocol::{DeltaOperation, MergePredicate, SaveMode};
 use deltalake::writer::{DeltaWriter, RecordBatchWriter};
 use kefu_model::Table;
 use kefu_model::schema::{self, PARTITION_COLUMN};
@@ -218,8 +218,66 @@ impl Store {
             table,
             writer,
             adds: Vec::new(),
+            removes: Vec::new(),
+            replace_predicate: None,
+            always: false,
             rows: 0,
         })
+    }
+
+    /// URIs of the current snapshot's files whose `column` partition value is one of
+    /// `values` (the files a partition rewrite replaces).
+    pub async fn partition_files(
+        &self,
+        name: &str,
+        column: &str,
+        values: &HashSet<String>,
+    ) -> Result<Vec<String>> {
+        let table = self.load(name).await?;
+        Ok(partition_files_of(&table, name, column, values)?
+            .into_iter()
+            .map(|(uri, _)| uri)
+            .collect())
+    }
+
+    /// The distinct values of a partition column in the current snapshot.
+    pub async fn partition_values(&self, name: &str, column: &str) -> Result<HashSet<String>> {
+        let table = self.load(name).await?;
+        let snapshot = table.snapshot().map_err(delta_err(name))?;
+        Ok(snapshot
+            .log_data()
+            .iter()
+            .filter_map(|f| f.partition_values_map().get(column).cloned().flatten())
+            .collect())
+    }
+
+    /// A session table over exactly these files of `name` (partition columns left out).
+    pub fn files_provider(
+        &self,
+        name: &str,
+        uris: &[String],
+    ) -> Result<Arc<dyn datafusion::catalog::TableProvider>> {
+        let def = self.def(name)?;
+        provider_over(def.file_schema(), uris)
+    }
+
+    /// Application metadata of the table's latest commit (`kefu.*` keys).
+    pub async fn last_commit_metadata(
+        &self,
+        name: &str,
+    ) -> Result<serde_json::Map<String, serde_json::Value>> {
+        use futures::TryStreamExt;
+        let table = self.load(name).await?;
+        let infos: Vec<_> = table
+            .history(Some(1))
+            .try_collect()
+            .await
+            .map_err(delta_err(name))?;
+        Ok(infos
+            .into_iter()
+            .next()
+            .map(|ci| ci.info.into_iter().collect())
+            .unwrap_or_default())
     }
 
     /// A DataFusion session with every table registered at its current snapshot.
@@ -244,21 +302,7 @@ impl Store {
             .get_file_uris()
             .map_err(delta_err(&def.name))?
             .collect();
-        let schema = def.file_schema();
-        let provider: Arc<dyn datafusion::catalog::TableProvider> = if uris.is_empty() {
-            Arc::new(MemTable::try_new(schema, vec![vec![]])?)
-        } else {
-            let urls = uris
-                .iter()
-                .map(ListingTableUrl::parse)
-                .collect::<std::result::Result<Vec<_>, _>>()?;
-            let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
-                .with_file_extension(".parquet");
-            let config = ListingTableConfig::new_with_multi_paths(urls)
-                .with_listing_options(options)
-                .with_schema(schema);
-            Arc::new(ListingTable::try_new(config)?)
-        };
+        let provider = provider_over(def.file_schema(), &uris)?;
         ctx.register_table(def.name.as_str(), provider)?;
         Ok(())
     }
@@ -322,12 +366,66 @@ impl Store {
     }
 }
 
-/// A pending append to one table.
+/// A table provider reading exactly these parquet files.
+fn provider_over(
+    schema: SchemaRef,
+    uris: &[String],
+) -> Result<Arc<dyn datafusion::catalog::TableProvider>> {
+    if uris.is_empty() {
+        return Ok(Arc::new(MemTable::try_new(schema, vec![vec![]])?));
+    }
+    let urls = uris
+        .iter()
+        .map(ListingTableUrl::parse)
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let options =
+        ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+    let config = ListingTableConfig::new_with_multi_paths(urls)
+        .with_listing_options(options)
+        .with_schema(schema);
+    Ok(Arc::new(ListingTable::try_new(config)?))
+}
+
+/// The snapshot's files in the given partitions: (URI, remove action).
+fn partition_files_of(
+    table: &DeltaTable,
+    name: &str,
+    column: &str,
+    values: &HashSet<String>,
+) -> Result<Vec<(String, Remove)>> {
+    let snapshot = table.snapshot().map_err(delta_err(name))?;
+    let mut root = table.table_url().clone();
+    if !root.path().ends_with('/') {
+        root.set_path(&format!("{}/", root.path()));
+    }
+    let mut out = Vec::new();
+    for f in snapshot.log_data().iter() {
+        let pv = f.partition_values_map();
+        let hit = pv
+            .get(column)
+            .and_then(|v| v.as_ref())
+            .is_some_and(|v| values.contains(v));
+        if hit {
+            let path = f.path();
+            let uri = root
+                .join(&path)
+                .map_err(|e| StoreError::Other(format!("file {path} of {name}: {e}")))?;
+            out.push((uri.to_string(), f.remove_action(true)));
+        }
+    }
+    Ok(out)
+}
+
+/// A pending append to one table (or, with [`Appender::replace_partitions`], a
+/// rewrite of some of its partitions).
 pub struct Appender {
     name: String,
     table: DeltaTable,
     writer: RecordBatchWriter,
     adds: Vec<Add>,
+    removes: Vec<Remove>,
+    replace_predicate: Option<String>,
+    always: bool,
     rows: u64,
 }
 
@@ -357,6 +455,32 @@ impl Appender {
         self.rows
     }
 
+    /// Marks every current file of these `column` partitions for removal in the same
+    /// commit as what this appender writes: the caller first reads the rows it keeps
+    /// from [`Store::partition_files`] and writes them back with the new ones. Readers
+    /// see the old partitions or the new ones, never a mix.
+    pub fn replace_partitions(
+        &mut self,
+        column: &str,
+        values: &HashSet<String>,
+        predicate: String,
+    ) -> Result<()> {
+        let files = partition_files_of(&self.table, &self.name, column, values)?;
+        self.removes.extend(files.into_iter().map(|(_, r)| r));
+        self.replace_predicate = Some(predicate);
+        Ok(())
+    }
+
+    /// Like [`Appender::commit`], but commits even when nothing was written, so the
+    /// commit's metadata is recorded (derived tables note what they reflect).
+    pub async fn commit_always(
+        mut self,
+        metadata: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Option<i64>> {
+        self.always = true;
+        self.commit(metadata).await
+    }
+
     /// Makes everything written visible in one Delta commit. Returns the new version,
     /// or `None` when nothing was written (no empty commits).
     pub async fn commit(
@@ -364,18 +488,40 @@ impl Appender {
         metadata: serde_json::Map<String, serde_json::Value>,
     ) -> Result<Option<i64>> {
         self.flush().await?;
-        if self.adds.is_empty() {
+        if self.adds.is_empty() && self.removes.is_empty() && !self.always {
             return Ok(None);
         }
         let snapshot = self.table.snapshot().map_err(delta_err(&self.name))?;
         let partition_by =
             Some(snapshot.metadata().partition_columns().to_vec()).filter(|p| !p.is_empty());
-        let operation = DeltaOperation::Write {
-            mode: SaveMode::Append,
-            partition_by,
-            predicate: None,
+        let operation = match self.replace_predicate.take() {
+            // Rows replaced by key: recorded as the MERGE it is (matched rows deleted,
+            // source rows inserted), rewritten copy-on-write per partition.
+            Some(predicate) => DeltaOperation::Merge {
+                predicate: Some(predicate.clone()),
+                merge_predicate: Some(predicate),
+                matched_predicates: vec![MergePredicate {
+                    action_type: "delete".into(),
+                    predicate: None,
+                }],
+                not_matched_predicates: vec![MergePredicate {
+                    action_type: "insert".into(),
+                    predicate: None,
+                }],
+                not_matched_by_source_predicates: vec![],
+            },
+            None => DeltaOperation::Write {
+                mode: SaveMode::Append,
+                partition_by,
+                predicate: None,
+            },
         };
-        let actions: Vec<Action> = self.adds.into_iter().map(Action::Add).collect();
+        let actions: Vec<Action> = self
+            .removes
+            .into_iter()
+            .map(Action::Remove)
+            .chain(self.adds.into_iter().map(Action::Add))
+            .collect();
         let finalized = CommitBuilder::from(CommitProperties::default().with_metadata(metadata))
             .with_actions(actions)
             .build(Some(snapshot), self.table.log_store(), operation)

@@ -46,6 +46,8 @@ pub struct IngestReport {
     pub tables: BTreeMap<String, TableOutcome>,
     pub by_file: Vec<FileSummary>,
     pub ingest_id: String,
+    /// The conversation facts' refresh after the commits.
+    pub facts: kefu_analytics::stored::Refreshed,
 }
 
 enum Event {
@@ -64,6 +66,8 @@ struct BatchingSink {
     surveys: Vec<SurveyRecord>,
     reviews: Vec<ReviewRecord>,
     quarantine: Vec<QuarantineRecord>,
+    /// What the facts must be recomputed for.
+    touched: kefu_analytics::stored::Touched,
     bytes_before: u64,
     /// Chinese text understanding at ingest (None with `--no-text`).
     text: Option<&'static kefu_text::Analyzer>,
@@ -166,16 +170,19 @@ impl Sink for BatchingSink {
         match r {
             Record::Message(m) => {
                 if self.is_new(Table::Messages, m.row_key()) {
+                    self.touched.message(&m);
                     self.messages.push(m);
                 }
             }
             Record::Order(o) => {
                 if self.is_new(Table::Orders, o.row_key()) {
+                    self.touched.order(&o);
                     self.orders.push(o);
                 }
             }
             Record::Survey(s) => {
                 if self.is_new(Table::Surveys, s.row_key()) {
+                    self.touched.survey(&s);
                     self.surveys.push(s);
                 }
             }
@@ -229,6 +236,7 @@ fn failpoint(name: &str) -> bool {
 /// Reads every file and commits what it found, one Delta commit per table.
 pub async fn run(
     store: &Store,
+    cfg: &kefu_model::Config,
     jobs: Vec<FileJob>,
     show_progress: bool,
     text: bool,
@@ -259,8 +267,8 @@ pub async fn run(
     let analyzer = if text { Some(ingest_analyzer()?) } else { None };
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Event>(4);
     let id = ingest_id.clone();
-    let reader =
-        tokio::task::spawn_blocking(move || -> Result<HashMap<Table, u64>, IngestError> {
+    let reader = tokio::task::spawn_blocking(
+        move || -> Result<(HashMap<Table, u64>, kefu_analytics::stored::Touched), IngestError> {
             let mut sink = BatchingSink {
                 tx: tx.clone(),
                 seen,
@@ -270,6 +278,7 @@ pub async fn run(
                 surveys: Vec::new(),
                 reviews: Vec::new(),
                 quarantine: Vec::new(),
+                touched: Default::default(),
                 bytes_before: 0,
                 text: analyzer,
             };
@@ -282,8 +291,9 @@ pub async fn run(
                     .map_err(send_err)?;
             }
             sink.flush_full(true)?;
-            Ok(sink.duplicates)
-        });
+            Ok((sink.duplicates, sink.touched))
+        },
+    );
 
     let mut appenders: BTreeMap<Table, kefu_store::Appender> = BTreeMap::new();
     let mut report = IngestReport {
@@ -317,13 +327,16 @@ pub async fn run(
             }
         }
     }
-    let duplicates = reader.await.context("reader thread")??;
+    let (duplicates, touched) = reader.await.context("reader thread")??;
     bar.finish_and_clear();
     report.files = report.by_file.len();
 
     if failpoint("pause_before_commit") {
         tokio::time::sleep(std::time::Duration::from_secs(60)).await;
     }
+    // Whether the facts reflect the sources as they are now, before our commits: if
+    // not (an earlier ingest died between its commits), they are rebuilt below.
+    let facts_current = kefu_analytics::stored::is_current(store).await?;
     // Data tables first, quarantine last; each commit is atomic on its own.
     let mut first = true;
     for (table, app) in appenders {
@@ -343,6 +356,11 @@ pub async fn run(
             report.ingested += added;
         }
     }
+    if failpoint("abort_before_facts") {
+        std::process::abort();
+    }
+    let cfg_of = |shop: &str| cfg.shop(shop).unwrap_or_default();
+    report.facts = kefu_analytics::stored::refresh(store, &cfg_of, &touched, facts_current).await?;
     for (table, d) in duplicates {
         if table != Table::Quarantine {
             report

@@ -10,7 +10,6 @@ use clap::{Args, Parser, Subcommand};
 use kefu_ingest::mapping::Mapping;
 use kefu_ingest::{Format, IngestOptions};
 use kefu_model::{Config, Table};
-use kefu_store::Store;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -57,6 +56,18 @@ enum Command {
     Simulate(kefu_forecast::cli::SimulateArgs),
     /// Chinese text tools: classify, sentiment, keywords, mask, trends, eval, train.
     Text(kefu_text::cli::TextArgs),
+    /// Serve the dashboard and the JSON API (/api/v1) on one port.
+    Serve(ServeArgs),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on; loopback by default.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: std::net::SocketAddr,
+    /// Bearer token every API request must carry (required in practice beyond loopback).
+    #[arg(long, env = "KEFU_TOKEN", hide_env_values = true)]
+    token: Option<String>,
 }
 
 #[derive(Args)]
@@ -89,6 +100,15 @@ struct DemoArgs {
     canonical: bool,
     #[arg(long)]
     json: bool,
+    /// Print the report and exit instead of serving the dashboard.
+    #[arg(long)]
+    no_serve: bool,
+    /// Where the dashboard listens.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: std::net::SocketAddr,
+    /// Do not try to open a browser.
+    #[arg(long)]
+    no_open: bool,
 }
 
 #[derive(Args)]
@@ -158,10 +178,14 @@ struct ReportArgs {
     channel: Option<String>,
     #[arg(long)]
     agent: Option<String>,
+    /// Only conversations with this complaint category (e.g. logistics).
+    #[arg(long)]
+    category: Option<String>,
     /// `start`: conversations that started in the period (default); `event`: by event time.
     #[arg(long)]
     cohort: Option<String>,
-    /// Break down by agent, shop, day, hour, channel or platform.
+    /// Break down by agent, shop, channel, platform, category, product, day, hour,
+    /// week, month or date_hour.
     #[arg(long)]
     by: Option<kefu_analytics::Breakdown>,
     /// Read every shop in this timezone instead of its configured one.
@@ -209,6 +233,9 @@ enum StoreAction {
         #[arg(long, default_value_t = 168)]
         retention_hours: u64,
     },
+    /// Rebuild the conversation facts from the whole store (after a configuration
+    /// change; ingests keep them current on their own).
+    RebuildFacts,
     /// Row counts and versions of every table.
     Status {
         #[arg(long)]
@@ -221,8 +248,9 @@ fn main() {
         // delta-kernel logs an ERROR when it probes a table that does not exist yet,
         // which is how every new data directory starts: not an error for kefu.
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("KEFU_LOG")
-                .unwrap_or_else(|_| "warn,buoyant_kernel::snapshot::builder=off".into()),
+            tracing_subscriber::EnvFilter::try_from_env("KEFU_LOG").unwrap_or_else(|_| {
+                "warn,buoyant_kernel::snapshot::builder=off,kefu_server::access=info".into()
+            }),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -257,7 +285,37 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Staff(a) => staff_cmd(&dir, a).await,
         Command::Simulate(a) => kefu_forecast::cli::run_simulate(a),
         Command::Text(a) => kefu_text::cli::run(a),
+        Command::Serve(a) => {
+            kefu_analytics::stored::open(&dir).await?;
+            println!("kefu dashboard: http://{}/  (API: /api/v1/docs)", a.addr);
+            kefu_server::serve(kefu_server::ServeOptions {
+                addr: a.addr,
+                token: a.token,
+                data_dir: dir,
+            })
+            .await
+        }
     }
+}
+
+/// Opens the dashboard in a browser when this machine has a desktop.
+fn open_browser(url: &str) {
+    let has_display = std::env::var_os("DISPLAY").is_some()
+        || std::env::var_os("WAYLAND_DISPLAY").is_some()
+        || cfg!(target_os = "macos");
+    if !has_display {
+        return;
+    }
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    let _ = std::process::Command::new(opener)
+        .arg(url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
 }
 
 fn config_path(dir: &Path) -> PathBuf {
@@ -399,7 +457,7 @@ async fn ingest_cmd(dir: &Path, a: IngestArgs) -> Result<()> {
         }
     }
     let opts = ingest_options(dir, &a)?;
-    let store = Store::open(dir).await?;
+    let store = kefu_analytics::stored::open(dir).await?;
     let jobs = a
         .files
         .iter()
@@ -418,7 +476,15 @@ async fn ingest_cmd(dir: &Path, a: IngestArgs) -> Result<()> {
             }
         })
         .collect();
-    let report = ingest::run(&store, jobs, std::io::stderr().is_terminal(), !a.no_text).await?;
+    let cfg = load_config(dir)?;
+    let report = ingest::run(
+        &store,
+        &cfg,
+        jobs,
+        std::io::stderr().is_terminal(),
+        !a.no_text,
+    )
+    .await?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -428,7 +494,7 @@ async fn ingest_cmd(dir: &Path, a: IngestArgs) -> Result<()> {
 }
 
 async fn quarantine(dir: &Path, a: QuarantineArgs) -> Result<()> {
-    let store = Store::open(dir).await?;
+    let store = kefu_analytics::stored::open(dir).await?;
     let sql = format!(
         "SELECT source_file AS file, source_row AS row, table_name AS \"table\", reason, raw, \
          CAST(ingested_at AS VARCHAR) AS ingested_at, ingest_id \
@@ -479,7 +545,7 @@ fn read_only(sql: &str) -> Result<()> {
 
 async fn query(dir: &Path, a: QueryArgs) -> Result<()> {
     read_only(&a.sql)?;
-    let store = Store::open(dir).await?;
+    let store = kefu_analytics::stored::open(dir).await?;
     let ctx = store.session().await?;
     let df = ctx.sql(&a.sql).await?;
     let batches = df.collect().await?;
@@ -497,33 +563,59 @@ async fn query(dir: &Path, a: QueryArgs) -> Result<()> {
 }
 
 async fn store_cmd(dir: &Path, a: StoreArgs) -> Result<()> {
-    let store = Store::open(dir).await?;
+    let store = kefu_analytics::stored::open(dir).await?;
+    let tables: Vec<String> = Table::ALL
+        .iter()
+        .map(|t| t.name().to_string())
+        .chain(
+            kefu_analytics::stored::fact_defs()
+                .into_iter()
+                .map(|d| d.name),
+        )
+        .collect();
     match a.action {
         StoreAction::Optimize => {
-            for t in Table::ALL {
-                let n = store.optimize(t.name()).await?;
+            for t in &tables {
+                let n = store.optimize(t).await?;
                 println!("{t}: {n} file(s) compacted");
             }
         }
         StoreAction::Vacuum { retention_hours } => {
-            for t in Table::ALL {
-                let n = store.vacuum(t.name(), retention_hours).await?;
+            for t in &tables {
+                let n = store.vacuum(t, retention_hours).await?;
                 println!("{t}: {n} unreferenced file(s) deleted");
             }
         }
+        StoreAction::RebuildFacts => {
+            let cfg = load_config(dir)?;
+            let cfg_of = |shop: &str| cfg.shop(shop).unwrap_or_default();
+            let r = kefu_analytics::stored::rebuild(&store, &cfg_of).await?;
+            println!(
+                "facts rebuilt: {} conversation(s), {} round(s) in {:.1}s",
+                r.conversations, r.rounds, r.secs
+            );
+        }
         StoreAction::Status { json } => {
             let mut out = serde_json::Map::new();
-            for t in Table::ALL {
+            for t in &tables {
                 out.insert(
-                    t.name().into(),
-                    serde_json::json!({"rows": store.count(t.name()).await?, "version": store.version(t.name()).await?}),
+                    t.clone(),
+                    serde_json::json!({"rows": store.count(t).await?, "version": store.version(t).await?}),
                 );
             }
+            out.insert(
+                "facts_current".into(),
+                kefu_analytics::stored::is_current(&store).await?.into(),
+            );
             if json {
                 println!("{}", serde_json::to_string_pretty(&out)?);
             } else {
                 for (k, v) in out {
-                    println!("{k:<12} {:>10} rows  v{}", v["rows"], v["version"]);
+                    if let Some(b) = v.as_bool() {
+                        println!("{k:<18} {b}");
+                    } else {
+                        println!("{k:<18} {:>10} rows  v{}", v["rows"], v["version"]);
+                    }
                 }
             }
         }
@@ -535,7 +627,7 @@ async fn forecast_cmd(dir: &Path, a: ForecastCmd) -> Result<()> {
     if let Some(c) = a.command {
         return kefu_forecast::cli::run_forecast_command(c);
     }
-    let store = Store::open(dir).await?;
+    let store = kefu_analytics::stored::open(dir).await?;
     let shop = match a.shop {
         Some(s) => s,
         None => {
@@ -590,11 +682,12 @@ async fn report_cmd(dir: &Path, a: ReportArgs) -> Result<()> {
         shop: a.shop,
         channel: a.channel,
         agent: a.agent,
+        category: a.category,
         cohort,
         by: a.by,
         readings: kefu_analytics::Readings::from(&shop_cfg),
     };
-    let store = Store::open(dir).await?;
+    let store = kefu_analytics::stored::open(dir).await?;
     let r = report::run(&store, &cfg, a.tz.as_deref(), &q).await?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&r)?);
@@ -609,7 +702,7 @@ async fn staff_cmd(dir: &Path, mut a: kefu_forecast::cli::StaffArgs) -> Result<(
     if let kefu_forecast::cli::StaffCommand::Plan(p) = &mut a.command
         && let Some(shop) = p.shop.clone()
     {
-        let store = Store::open(dir).await?;
+        let store = kefu_analytics::stored::open(dir).await?;
         let tz = load_config(dir)?.shop(&shop)?.tz()?;
         let history = volume::hourly_conversations(&store, &shop, tz).await?;
         if history.is_empty() {
@@ -673,7 +766,7 @@ async fn demo(dir: &Path, a: DemoArgs) -> Result<()> {
             s.files
         }
     };
-    let store = Store::open(dir).await?;
+    let store = kefu_analytics::stored::open(dir).await?;
     let mut jobs = Vec::new();
     for (path, fmt) in files {
         let mut o = IngestOptions::default();
@@ -686,7 +779,14 @@ async fn demo(dir: &Path, a: DemoArgs) -> Result<()> {
         jobs.push(ingest::FileJob { path, opts: o });
     }
     let t = std::time::Instant::now();
-    let report = ingest::run(&store, jobs, std::io::stderr().is_terminal(), true).await?;
+    let report = ingest::run(
+        &store,
+        &load_config(dir)?,
+        jobs,
+        std::io::stderr().is_terminal(),
+        true,
+    )
+    .await?;
     let ingest_secs = t.elapsed().as_secs_f64();
     if a.json {
         println!(
@@ -737,5 +837,18 @@ async fn demo(dir: &Path, a: DemoArgs) -> Result<()> {
     println!(
         "Try: kefu report --by agent   ·   kefu query \"SELECT ...\"   ·   kefu forecast --shop dy-flagship   ·   kefu quarantine"
     );
-    Ok(())
+    if a.no_serve {
+        return Ok(());
+    }
+    let url = format!("http://{}/", a.addr);
+    println!("\n仪表盘 Dashboard: {url}   (Ctrl-C to stop)");
+    if !a.no_open {
+        open_browser(&url);
+    }
+    kefu_server::serve(kefu_server::ServeOptions {
+        addr: a.addr,
+        token: None,
+        data_dir: dir.to_path_buf(),
+    })
+    .await
 }

@@ -97,6 +97,17 @@ pub fn print_ingest(r: &IngestReport) {
         ]);
     }
     println!("{grid}");
+    let f = &r.facts;
+    if f.full || f.groups > 0 {
+        println!(
+            "facts: {} {} group(s), {} conversation(s), {} round(s) in {:.1}s",
+            if f.full { "rebuilt" } else { "refreshed" },
+            f.groups,
+            f.conversations,
+            f.rounds,
+            f.secs
+        );
+    }
     if r.quarantined > 0 {
         println!("see the set-aside rows with: kefu quarantine");
     }

@@ -1,29 +1,16 @@
 //! `kefu report`: METRICS.md's KPIs over the store.
 //!
-//! This first version builds the conversation facts in memory from the whole store
-//! on every report (kefu-analytics' `build_all`), then aggregates them with the KPI
-//! SQL. Storing the facts as Delta tables, maintained per customer group at ingest,
-//! is the next step (NOTES.md): it makes reports independent of the store's size.
+//! The facts are Delta tables kept current by every ingest (`kefu_analytics::stored`);
+//! a report only aggregates them with the KPI SQL.
 
 use anyhow::Result;
 use kefu_analytics::{GroupFacts, ReportQuery};
-use kefu_model::{Config, MessageRecord, OrderRecord, SurveyRecord};
+use kefu_model::Config;
 use kefu_store::Store;
 
-/// Every fact of the store, built with each shop's configuration.
+/// Every fact of the store, built in memory with each shop's configuration and the
+/// timezone override.
 pub async fn facts(store: &Store, cfg: &Config, tz_override: Option<&str>) -> Result<GroupFacts> {
-    let mut msgs = Vec::new();
-    for b in store.sql("SELECT * FROM messages").await? {
-        msgs.extend(MessageRecord::from_batch(&b)?);
-    }
-    let mut orders = Vec::new();
-    for b in store.sql("SELECT * FROM orders").await? {
-        orders.extend(OrderRecord::from_batch(&b)?);
-    }
-    let mut surveys = Vec::new();
-    for b in store.sql("SELECT * FROM surveys").await? {
-        surveys.extend(SurveyRecord::from_batch(&b)?);
-    }
     let cfg_of = |shop: &str| {
         let mut c = cfg.shop(shop).unwrap_or_default();
         if let Some(tz) = tz_override {
@@ -31,10 +18,11 @@ pub async fn facts(store: &Store, cfg: &Config, tz_override: Option<&str>) -> Re
         }
         c
     };
-    Ok(kefu_analytics::build_all(&msgs, &orders, &surveys, cfg_of)?)
+    Ok(kefu_analytics::stored::build_from_store(store, &cfg_of).await?)
 }
 
-/// Builds the facts and runs one report query.
+/// Runs one report query over the stored facts; a timezone override rebuilds the
+/// facts in memory (shop-local dates and hours are fixed when facts are stored).
 pub async fn run(
     store: &Store,
     cfg: &Config,
@@ -42,15 +30,20 @@ pub async fn run(
     q: &ReportQuery,
 ) -> Result<kefu_analytics::Report> {
     let t = std::time::Instant::now();
-    let f = facts(store, cfg, tz_override).await?;
-    tracing::info!(
-        secs = t.elapsed().as_secs_f64(),
-        conversations = f.conversations.len(),
-        "facts built"
-    );
-    let t = std::time::Instant::now();
-    let ctx = datafusion::prelude::SessionContext::new();
-    kefu_analytics::register_facts(&ctx, &f)?;
+    let ctx = match tz_override {
+        None => store.session().await?,
+        Some(_) => {
+            let f = facts(store, cfg, tz_override).await?;
+            tracing::info!(
+                secs = t.elapsed().as_secs_f64(),
+                conversations = f.conversations.len(),
+                "facts built in memory for the timezone override"
+            );
+            let ctx = datafusion::prelude::SessionContext::new();
+            kefu_analytics::register_facts(&ctx, &f)?;
+            ctx
+        }
+    };
     let r = kefu_analytics::report(&ctx, q).await?;
     tracing::info!(secs = t.elapsed().as_secs_f64(), "report aggregated");
     Ok(r)

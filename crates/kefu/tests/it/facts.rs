@@ -1,0 +1,160 @@
+//! The stored conversation facts: loading data in slices gives exactly the facts of
+//! loading it at once, and facts left behind by a dying ingest are rebuilt.
+
+use crate::*;
+use std::path::{Path, PathBuf};
+
+/// Canonical demo files (every shop in the canonical layout, with conversation ids).
+fn canonical_demo(dir: &Path) -> Vec<String> {
+    let generated = kefu_json(
+        dir,
+        &[
+            "demo",
+            "--generate",
+            dir.join("src").to_str().unwrap(),
+            "--scale",
+            "0.02",
+            "--canonical",
+            "--json",
+        ],
+    );
+    generated_files(&generated)
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect()
+}
+
+/// Splits a CSV into `n` files, row i going to slice i % n: every conversation's
+/// messages, and a customer's orders and surveys, arrive over several ingests.
+fn slices(file: &str, n: usize, out: &Path) -> Vec<PathBuf> {
+    let text = std::fs::read_to_string(file).unwrap();
+    let text = text.trim_start_matches('\u{feff}');
+    let mut rdr = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+    let header = rdr.headers().unwrap().clone();
+    let stem = Path::new(file).file_stem().unwrap().to_str().unwrap();
+    let mut writers: Vec<(PathBuf, csv::Writer<std::fs::File>)> = (0..n)
+        .map(|i| {
+            let p = out.join(format!("{stem}.part{i}.csv"));
+            let mut w = csv::Writer::from_path(&p).unwrap();
+            w.write_record(&header).unwrap();
+            (p, w)
+        })
+        .collect();
+    for (i, r) in rdr.records().enumerate() {
+        writers[i % n].1.write_record(&r.unwrap()).unwrap();
+    }
+    writers
+        .into_iter()
+        .map(|(p, mut w)| {
+            w.flush().unwrap();
+            p
+        })
+        .collect()
+}
+
+const FACT_TABLES: [&str; 4] = ["conversation_facts", "rounds", "inquiries", "survey_facts"];
+
+/// Every fact row, in a stable order.
+fn facts(dir: &Path) -> Vec<serde_json::Value> {
+    FACT_TABLES
+        .iter()
+        .map(|t| {
+            kefu_json(
+                dir,
+                &[
+                    "query",
+                    "--json",
+                    &format!("SELECT * FROM {t} ORDER BY row_key, group_key"),
+                ],
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn three_slices_give_the_facts_of_one_load() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files: Vec<String> = canonical_demo(tmp.path())
+        .into_iter()
+        .filter(|f| !f.contains("review"))
+        .collect();
+    assert!(files.len() >= 3, "{files:?}");
+
+    let once = tmp.path().join("once");
+    ingest_files(&once, &files);
+
+    let sliced = tmp.path().join("sliced");
+    let parts_dir = tmp.path().join("parts");
+    std::fs::create_dir_all(&parts_dir).unwrap();
+    let parts: Vec<Vec<PathBuf>> = files.iter().map(|f| slices(f, 3, &parts_dir)).collect();
+    for i in 0..3 {
+        let slice: Vec<String> = parts
+            .iter()
+            .map(|p| p[i].to_str().unwrap().to_string())
+            .collect();
+        let r = kefu_json(&sliced, &{
+            let mut a = vec!["ingest", "--json"];
+            a.extend(slice.iter().map(String::as_str));
+            a
+        });
+        // The first load builds everything; later ones refresh the touched groups.
+        assert_eq!(r["facts"]["full"], i == 0, "slice {i}: {}", r["facts"]);
+    }
+
+    let (a, b) = (facts(&once), facts(&sliced));
+    for (t, (x, y)) in FACT_TABLES.iter().zip(a.iter().zip(&b)) {
+        let (xs, ys) = (x.as_array().unwrap(), y.as_array().unwrap());
+        assert!(!xs.is_empty(), "{t} is empty");
+        assert_eq!(xs.len(), ys.len(), "{t}: row counts differ");
+        for (rx, ry) in xs.iter().zip(ys) {
+            assert_eq!(rx, ry, "{t}: first differing row");
+        }
+    }
+    let report = |d: &Path| kefu_json(d, &["report", "--json", "--by", "agent"]);
+    assert_eq!(report(&once), report(&sliced));
+    assert_eq!(
+        kefu_json(&sliced, &["store", "status", "--json"])["facts_current"],
+        true
+    );
+}
+
+#[test]
+fn facts_behind_after_a_crash_are_rebuilt_by_the_next_ingest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files: Vec<String> = canonical_demo(tmp.path())
+        .into_iter()
+        .filter(|f| !f.contains("review"))
+        .collect();
+    let parts_dir = tmp.path().join("parts");
+    std::fs::create_dir_all(&parts_dir).unwrap();
+    let parts: Vec<Vec<PathBuf>> = files.iter().map(|f| slices(f, 2, &parts_dir)).collect();
+    let slice = |i: usize| -> Vec<String> {
+        parts
+            .iter()
+            .map(|p| p[i].to_str().unwrap().to_string())
+            .collect()
+    };
+    let data = tmp.path().join("data");
+    ingest_files(&data, &slice(0));
+    // The second ingest dies after its source commits, before the fact commits.
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("kefu"));
+    c.arg("--data-dir").arg(&data).arg("ingest").args(slice(1));
+    c.env("KEFU_FAILPOINT", "abort_before_facts");
+    let st = c.output().unwrap().status;
+    assert!(!st.success());
+    assert_eq!(
+        kefu_json(&data, &["store", "status", "--json"])["facts_current"],
+        false
+    );
+    // Nothing new to add, but the facts are behind: the next ingest rebuilds them.
+    let again = slice(1);
+    let mut args = vec!["ingest", "--json"];
+    args.extend(again.iter().map(String::as_str));
+    let r = kefu_json(&data, &args);
+    assert_eq!(r["ingested"], 0);
+    assert_eq!(r["facts"]["full"], true, "{}", r["facts"]);
+
+    let once = tmp.path().join("once");
+    ingest_files(&once, &files);
+    assert_eq!(facts(&once), facts(&data));
+}
