@@ -156,7 +156,7 @@ function generate() {
           date,
           hour,
           weekday: wd,
-          start: `${date}T${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}:${String(second).padStart(2, '0')}+08:00`,
+          local: `${date}T${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}:${String(second).padStart(2, '0')}`,
           durationMin,
           agent: unanswered ? null : agent.id,
           frt_secs: frt,
@@ -187,10 +187,9 @@ function generate() {
 const CONVS = generate();
 const BY_ID = new Map(CONVS.map((c) => [c.conversation_id, c]));
 
-function endOf(c) {
-  const d = new Date(`${c.start.slice(0, 19)}Z`);
-  d.setUTCMinutes(d.getUTCMinutes() + c.durationMin);
-  return `${d.toISOString().slice(0, 19)}+08:00`;
+// Instants go out in UTC, as the server writes them (the shops are on UTC+8).
+function utc(local, plusSecs = 0) {
+  return `${new Date(new Date(`${local}+08:00`).getTime() + plusSecs * 1000).toISOString().slice(0, 19)}Z`;
 }
 
 // ---------------------------------------------------------------- metrics
@@ -370,14 +369,15 @@ const GRAIN_KEY = {
   hour_of_day: (c) => String(c.hour).padStart(2, '0'),
 };
 
+// Labelled by their upper bound, as the server does (≤1m holds 30 s < x ≤ 60 s).
 const BUCKETS = [
   ['≤30s', 0, 30],
-  ['30s–1m', 30, 60],
-  ['1–3m', 60, 180],
-  ['3–5m', 180, 300],
-  ['5–10m', 300, 600],
-  ['10–30m', 600, 1800],
-  ['30m–1h', 1800, 3600],
+  ['≤1m', 30, 60],
+  ['≤3m', 60, 180],
+  ['≤5m', 180, 300],
+  ['≤10m', 300, 600],
+  ['≤30m', 600, 1800],
+  ['≤1h', 1800, 3600],
   ['>1h', 3600, null],
 ];
 const inBucket = (x, lo, hi) => x !== null && (lo === 0 ? x <= hi : x > lo && (hi === null || x <= hi));
@@ -390,9 +390,13 @@ function bucketMatch(c, label, metric) {
   return values.some((x) => inBucket(x, b[1], b[2]));
 }
 
-// A small reader of `where` predicates: clauses joined by AND, each
-// `col op literal` (=, !=, <>, <, <=, >, >=, LIKE, NOT LIKE) or `col IS [NOT] NULL`.
+// A small reader of `where` predicates over conversation-fact columns, as the
+// server's: clauses joined by AND, each `col op literal` (=, !=, <>, <, <=, >, >=,
+// LIKE, NOT LIKE), `col IS [NOT] NULL`, or the dashboard's keyword subquery
+// `conversation_id IN (SELECT conversation_id FROM messages WHERE … LIKE '%w%')`.
 function parseWhere(src) {
+  const sub = src.match(/^conversation_id IN \(SELECT conversation_id FROM messages WHERE .* LIKE '%(.*)%'\)$/i);
+  if (sub) return [{ col: 'conversation_id', op: 'keyword', lit: sub[1].replace(/''/g, "'") }];
   const clauses = src.split(/\s+AND\s+/i);
   return clauses.map((cl) => {
     const s = cl.trim().replace(/^\(+|\)+$/g, '');
@@ -409,17 +413,33 @@ function parseWhere(src) {
   });
 }
 
-function rowValue(c, col) {
-  const row = toRow(c);
-  const extra = { product_ids: c.product_ids, date: c.date, hour: c.hour, weekday: c.weekday, agent: c.agent };
-  if (col in row) return row[col];
-  if (col in extra) return extra[col];
-  throw new BadRequest(`where: unknown column ${col}`);
-}
+const FACT_COLUMNS = {
+  conversation_id: (c) => c.conversation_id,
+  shop_id: (c) => c.shop_id,
+  channel: (c) => c.channel,
+  platform: (c) => c.platform,
+  customer: (c) => c.customer,
+  first_agent: (c) => c.agent,
+  last_agent: (c) => c.agent,
+  conv_last_agent: (c) => c.agent,
+  frt_secs: (c) => c.frt_secs,
+  human_rounds: (c) => c.rounds_human,
+  unanswered_rounds: (c) => c.rounds_unanswered,
+  resolved: (c) => c.resolved,
+  csat_score: (c) => c.csat,
+  nps_score: (c) => c.nps,
+  converted: (c) => c.converted,
+  product_ids: (c) => c.product_ids,
+  local_hour: (c) => c.hour,
+  weekday: (c) => c.weekday,
+  categories: (c) => c.categories.join(','),
+};
 
 function evalWhere(preds, c) {
   return preds.every(({ col, op, lit }) => {
-    const v = rowValue(c, col);
+    if (op === 'keyword') return messagesOf(c).some((m) => m.sender === 'customer' && m.text.includes(lit));
+    if (!FACT_COLUMNS[col]) throw new BadRequest(`where: unknown column ${col}`);
+    const v = FACT_COLUMNS[col](c);
     if (op === 'null') return v === null;
     if (op === 'notnull') return v !== null;
     if (v === null) return false;
@@ -454,8 +474,8 @@ function toRow(c) {
     channel: c.channel,
     platform: c.platform,
     customer: c.customer,
-    start: c.start,
-    end: endOf(c),
+    start: utc(c.local),
+    end: utc(c.local, c.durationMin * 60),
     first_agent: c.agent,
     last_agent: c.agent,
     frt_secs: c.frt_secs,
@@ -480,8 +500,7 @@ function messagesOf(c) {
   const r = rng(hash(c.conversation_id));
   const product = c.product_name;
   const fill = (s) => s.replace('{p}', product);
-  const t0 = new Date(`${c.start.slice(0, 19)}Z`).getTime();
-  const at = (secs) => `${new Date(t0 + secs * 1000).toISOString().slice(0, 19)}+08:00`;
+  const at = (secs) => utc(c.local, secs);
   const out = [];
   let clock = 0;
   const customer = (text, cats = c.categories) =>
@@ -593,7 +612,7 @@ const routes = {
       .reverse()
       .map((c) => {
         const m = messagesOf(c).find((x) => URGENT.includes(x.text));
-        return { conversation_id: c.conversation_id, ts: m?.ts ?? c.start, shop_id: c.shop_id, text: m?.text ?? '', categories: c.categories };
+        return { conversation_id: c.conversation_id, ts: m?.ts ?? utc(c.local), shop_id: c.shop_id, text: m?.text ?? '', categories: c.categories };
       });
     return { categories, sentiment, keywords: cs.length ? keywords : [], urgent };
   },
@@ -631,9 +650,9 @@ const routes = {
   },
 };
 
-function conversation(id) {
+function conversation(id, shop) {
   const c = BY_ID.get(id);
-  if (!c) return null;
+  if (!c || (shop && c.shop_id !== shop)) return null;
   return { conversation: toRow(c), messages: messagesOf(c) };
 }
 
@@ -673,7 +692,7 @@ const server = http.createServer((req, res) => {
       if (p === '/api/v1/sql') return error(res, 403, 'forbidden', 'the mock server runs no SQL');
       const m = p.match(/^\/api\/v1\/conversations\/(.+)$/);
       if (m) {
-        const c = conversation(decodeURIComponent(m[1]));
+        const c = conversation(decodeURIComponent(m[1]), url.searchParams.get('shop'));
         return c ? send(res, 200, c) : error(res, 404, 'not_found', `no conversation ${m[1]}`);
       }
       const handler = routes[p];

@@ -46,10 +46,37 @@ export function secs(v: Num | undefined): string {
   return `${h}${t('hour_unit')}${String(m).padStart(2, '0')}${t('min')}`;
 }
 
-/** An RFC 3339 or 'YYYY-MM-DD HH:MM:SS' instant as written, to the second. */
-export function stamp(ts: string | null | undefined): string {
+/**
+ * An instant to the second, in the shop's timezone when it carries an offset (the
+ * server writes UTC instants), else as written.
+ */
+export function stamp(ts: string | null | undefined, tz?: string): string {
   if (!ts) return DASH;
-  return ts.replace('T', ' ').slice(0, 19);
+  const s = ts.trim().replace(' ', 'T');
+  if (tz && /(Z|[+-]\d{2}:?\d{2})$/i.test(s)) {
+    // Date parses milliseconds, not the microseconds the store keeps.
+    const d = new Date(s.replace(/(\.\d{3})\d+/, '$1'));
+    if (!Number.isNaN(d.getTime())) {
+      try {
+        return zoned(tz).format(d);
+      } catch {
+        // An unknown timezone name: fall through to the instant as written.
+      }
+    }
+  }
+  return s.replace('T', ' ').slice(0, 19);
+}
+
+const formats = new Map<string, Intl.DateTimeFormat>();
+
+function zoned(tz: string): Intl.DateTimeFormat {
+  let f = formats.get(tz);
+  if (!f) {
+    // sv-SE writes YYYY-MM-DD HH:MM:SS.
+    f = new Intl.DateTimeFormat('sv-SE', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+    formats.set(tz, f);
+  }
+  return f;
 }
 
 function parse(d: string): Date {

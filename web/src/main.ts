@@ -118,7 +118,7 @@ function renderSide(page: Page, params: Params): void {
 
 function renderFilters(page: Page, params: Params, m: Meta): void {
   // A new global filter starts the list from the top and closes an open transcript.
-  const change = (key: string, value: string) => navigate(page, { ...params, [key]: value, offset: '', open: '' });
+  const change = (key: string, value: string) => navigate(page, { ...params, [key]: value, offset: '', open: '', open_shop: '' });
   const select = (key: string, label: I18nKey, values: string[], show: (v: string) => string = (v) => v) => {
     const current = params[key] ?? '';
     // Keep a value from a shared link selectable even when meta does not list it.

@@ -42,6 +42,11 @@ export function load<T>(ctx: Ctx, data: Promise<T>, draw: (d: T) => void, charts
     });
 }
 
+/** The IANA timezone of a shop, for showing its instants in shop time. */
+export function tzOf(ctx: Ctx, shop: string): string | undefined {
+  return ctx.meta.shops.find((s) => s.id === shop)?.timezone || undefined;
+}
+
 export function drill(ctx: Ctx, extra: Params): string {
   return drillHref(ctx.filters, extra);
 }

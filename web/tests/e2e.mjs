@@ -281,6 +281,16 @@ try {
     assert(await page.$eval(sel('filter-category'), (e, c) => e.value === c, category), 'the category filter does not show the drill-down');
   });
 
+  await step('keyword bar (ECharts pick) drills to conversations', async () => {
+    await page.click(sel('nav-complaints'));
+    await chartsSettled(page);
+    const href = await page.evaluate(() => window.__kefuPick('keywords', 0, 0));
+    assert(href, 'the keywords chart gave no drill-down');
+    await page.waitForFunction(() => location.hash.startsWith('#/conversations'));
+    assert(query(page.url()).get('where'), `no where in ${page.url()}`);
+    await expectConversationRows(page);
+  });
+
   await step('agent row opens conversations of that agent', async () => {
     await page.click(sel('nav-agents'));
     await page.waitForSelector(sel('agent-row'));

@@ -2,7 +2,7 @@ import { barOption, chartBox, fill, hasData, lineOption } from '../charts';
 import { h } from '../dom';
 import { stamp } from '../format';
 import { categoryLabel, t } from '../i18n';
-import { drill, fetchWith, grid, load, pageHead, type Ctx } from '../page';
+import { drill, fetchWith, grid, load, pageHead, tzOf, type Ctx } from '../page';
 import type { Complaints } from '../types';
 import { everyDay, seriesDrill } from './common';
 
@@ -32,9 +32,10 @@ export function renderComplaints(ctx: Ctx): void {
         : null;
       fill(ctx.root, 'categories', option, (_, y) => (names[y] ? drill(ctx, { category: names[y] }) : null));
 
-      // Keywords have no per-conversation column to filter on, so they do not drill.
       const words = [...c.keywords].sort((a, b) => b.weight - a.weight).slice(0, 20);
-      fill(ctx.root, 'keywords', words.length ? barOption(words.map((w) => w.word), words.map((w) => w.count), { horizontal: true }) : null);
+      fill(ctx.root, 'keywords', words.length ? barOption(words.map((w) => w.word), words.map((w) => w.count), { horizontal: true }) : null, (_, y) =>
+        words[y] ? drill(ctx, { where: keywordWhere(words[y].word) }) : null,
+      );
 
       const days = everyDay(c.sentiment, ctx.filters.from, ctx.filters.to, (t) => ({ t, mean: null, negative_share: null, messages: 0 }));
       const ts = days.map((p) => p.t);
@@ -64,8 +65,8 @@ export function renderComplaints(ctx: Ctx): void {
                 { 'data-testid': 'urgent-item' },
                 h(
                   'a',
-                  { href: drill(ctx, { open: u.conversation_id }) },
-                  h('span', { class: 'ts' }, stamp(u.ts)),
+                  { href: drill(ctx, { open: u.conversation_id, open_shop: u.shop_id }) },
+                  h('span', { class: 'ts' }, stamp(u.ts, tzOf(ctx, u.shop_id))),
                   h('span', { class: 'shop' }, u.shop_id),
                   h('span', { class: 'text' }, u.text),
                   ...u.categories.map((k) => h('span', { class: 'tag' }, categoryLabel(k))),
@@ -78,4 +79,10 @@ export function renderComplaints(ctx: Ctx): void {
     ['categories', 'keywords', 'sentiment'],
     () => urgent.replaceChildren(h('li', { class: 'muted' }, t('error'))),
   );
+}
+
+/** Conversations with a customer message naming the word (`where` takes a subquery). */
+function keywordWhere(word: string): string {
+  const like = `'%${word.replace(/'/g, "''").replace(/[%_]/g, '')}%'`;
+  return `conversation_id IN (SELECT conversation_id FROM messages WHERE sender = 'customer' AND COALESCE(text_masked, text) LIKE ${like})`;
 }

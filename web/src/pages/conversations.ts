@@ -2,7 +2,7 @@ import { get } from '../api';
 import { h, type Child } from '../dom';
 import { dec, int, secs, stamp } from '../format';
 import { categoryLabel, t, weekdayLabel, type I18nKey } from '../i18n';
-import { fetchWith, load, pageHead, type Ctx } from '../page';
+import { fetchWith, load, pageHead, tzOf, type Ctx } from '../page';
 import { filtersOf, href, navigate, type Params } from '../route';
 import type { ConversationList, ConversationRow, Message, Transcript } from '../types';
 
@@ -10,8 +10,8 @@ import type { ConversationList, ConversationRow, Message, Transcript } from '../
 const DRILL_KEYS = ['weekday', 'hour', 'date', 'bucket', 'metric', 'where'] as const;
 const PAGE_SIZE = 50;
 
-const COLUMNS: { key: string; label: I18nKey; sort?: string; cell: (r: ConversationRow) => Child }[] = [
-  { key: 'start', label: 'cv_start', sort: 'start', cell: (r) => stamp(r.start) },
+const COLUMNS: { key: string; label: I18nKey; sort?: string; cell: (r: ConversationRow, tz?: string) => Child }[] = [
+  { key: 'start', label: 'cv_start', sort: 'start', cell: (r, tz) => stamp(r.start, tz) },
   { key: 'shop', label: 'cv_shop', cell: (r) => r.shop_id },
   { key: 'channel', label: 'cv_channel', cell: (r) => r.channel },
   { key: 'customer', label: 'cv_customer', cell: (r) => r.customer },
@@ -66,13 +66,13 @@ export function renderConversations(ctx: Ctx): void {
     },
   );
 
-  if (p.open) renderTranscript(ctx, side, p.open);
+  if (p.open) renderTranscript(ctx, side, p.open, p.open_shop);
   else side.append(h('p', { class: 'muted' }, t('cv_pick')));
 }
 
 function pageLink(p: Params, offset: number, enabled: boolean, label: I18nKey, testid: string): HTMLElement {
   if (!enabled) return h('span', { class: 'btn disabled', 'data-testid': testid, 'aria-disabled': 'true' }, t(label));
-  return h('a', { class: 'btn', href: href('conversations', { ...p, offset: String(Math.max(0, offset)), open: '' }), 'data-testid': testid }, t(label));
+  return h('a', { class: 'btn', href: href('conversations', { ...p, offset: String(Math.max(0, offset)), open: '', open_shop: '' }), 'data-testid': testid }, t(label));
 }
 
 function table(ctx: Ctx, rows: ConversationRow[]): HTMLElement {
@@ -101,12 +101,12 @@ function table(ctx: Ctx, rows: ConversationRow[]): HTMLElement {
         h(
           'tr',
           {
-            class: `clickable ${p.open === r.conversation_id ? 'selected' : ''}`,
+            class: `clickable ${p.open === r.conversation_id && (!p.open_shop || p.open_shop === r.shop_id) ? 'selected' : ''}`,
             'data-testid': 'conv-row',
             'data-id': r.conversation_id,
-            onclick: () => navigate('conversations', { ...p, open: r.conversation_id }),
+            onclick: () => navigate('conversations', { ...p, open: r.conversation_id, open_shop: r.shop_id }),
           },
-          ...COLUMNS.map((c) => h('td', {}, c.cell(r))),
+          ...COLUMNS.map((c) => h('td', {}, c.cell(r, tzOf(ctx, r.shop_id)))),
         ),
       ),
     ),
@@ -152,14 +152,16 @@ function drillForm(ctx: Ctx): HTMLElement {
 
 const SENDER: Record<Message['sender'], I18nKey> = { customer: 'tr_customer', agent: 'tr_agent', bot: 'tr_bot', system: 'tr_system' };
 
-function renderTranscript(ctx: Ctx, side: HTMLElement, id: string): void {
-  const close = h('a', { class: 'btn', href: href('conversations', { ...ctx.params, open: '' }), 'data-testid': 'transcript-close' }, t('cv_close'));
+function renderTranscript(ctx: Ctx, side: HTMLElement, id: string, shop: string | undefined): void {
+  const close = h('a', { class: 'btn', href: href('conversations', { ...ctx.params, open: '', open_shop: '' }), 'data-testid': 'transcript-close' }, t('cv_close'));
   side.append(h('header', { class: 'card-head' }, h('h3', {}, t('tr_title', { id })), close), h('p', { class: 'muted' }, t('loading')));
   load(
     ctx,
-    get<Transcript>(`conversations/${encodeURIComponent(id)}`, {}, ctx.signal),
+    // `shop` tells apart two shops' conversations with the same id.
+    get<Transcript>(`conversations/${encodeURIComponent(id)}`, { shop }, ctx.signal),
     (tr) => {
       const c = tr.conversation;
+      const tz = tzOf(ctx, c.shop_id);
       side.lastElementChild!.replaceWith(
         h(
           'div',
@@ -169,13 +171,13 @@ function renderTranscript(ctx: Ctx, side: HTMLElement, id: string): void {
             { class: 'conv-facts' },
             ...fact('cv_shop', `${c.shop_id} · ${c.platform} · ${c.channel}`),
             ...fact('cv_customer', c.customer),
-            ...fact('cv_start', `${stamp(c.start)} → ${stamp(c.end)}`),
+            ...fact('cv_start', `${stamp(c.start, tz)} → ${stamp(c.end, tz)}`),
             ...fact('cv_agent', [c.first_agent, c.last_agent].filter((a, i, all) => a && all.indexOf(a) === i).join(' → ') || '—'),
             ...fact('cv_frt', secs(c.frt_secs)),
             ...fact('cv_resolved', c.resolved ? t('yes') : t('no')),
             ...fact('cv_csat', dec(c.csat, 1)),
           ),
-          h('ol', { class: 'chat' }, ...tr.messages.map(bubble)),
+          h('ol', { class: 'chat' }, ...tr.messages.map((m) => bubble(m, tz))),
         ),
       );
     },
@@ -188,12 +190,12 @@ function fact(label: I18nKey, value: string): HTMLElement[] {
   return [h('dt', {}, t(label)), h('dd', {}, value)];
 }
 
-function bubble(m: Message): HTMLElement {
+function bubble(m: Message, tz: string | undefined): HTMLElement {
   const s = m.sentiment;
   return h(
     'li',
     { class: `msg ${m.sender}`, 'data-testid': 'msg', 'data-sender': m.sender },
-    h('div', { class: 'meta' }, t(SENDER[m.sender] ?? 'tr_system'), m.agent_id ? ` ${m.agent_id}` : '', ' · ', stamp(m.ts), m.kind && m.kind !== 'text' ? ` · ${m.kind}` : ''),
+    h('div', { class: 'meta' }, t(SENDER[m.sender] ?? 'tr_system'), m.agent_id ? ` ${m.agent_id}` : '', ' · ', stamp(m.ts, tz), m.kind && m.kind !== 'text' ? ` · ${m.kind}` : ''),
     h('div', { class: 'bubble' }, m.text),
     (m.categories?.length || (s !== null && s !== undefined)) &&
       h(

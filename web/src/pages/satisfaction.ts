@@ -6,7 +6,8 @@ import type { Overview, Series } from '../types';
 import { everyDay, seriesDrill } from './common';
 
 const CARDS = ['csat_pct', 'dissatisfied_pct', 'csat_mean', 'nps', 'responses'];
-const RATED = 'csat IS NOT NULL';
+// `where` reads the conversation facts, whose score column is csat_score.
+const RATED = 'csat_score IS NOT NULL';
 const pctAxis = (v: number) => `${Math.round(v)}%`;
 
 export function renderSatisfaction(ctx: Ctx): void {
@@ -29,7 +30,7 @@ export function renderSatisfaction(ctx: Ctx): void {
       fill(ctx.root, 'score-dist', hasData(counts) ? barOption(scores.map((k) => `${k}★`), counts, { name: t('k_responses') }) : null, (x) => {
         const k = Number(scores[x]);
         // A conversation's csat is the mean of its overall ratings, so take the score's band.
-        return Number.isFinite(k) ? drill(ctx, { where: `csat >= ${k - 0.5} AND csat < ${k + 0.5}` }) : null;
+        return Number.isFinite(k) ? drill(ctx, { where: `csat_score >= ${k - 0.5} AND csat_score < ${k + 0.5}` }) : null;
       });
       const dims = Object.keys(s.by_dimension);
       const values = dims.map((d) => s.by_dimension[d].csat_pct);
