@@ -1,0 +1,379 @@
+//! `kefu serve` over a small demo store: every endpoint, its filters and errors,
+//! auth, and (in headless Chromium) the dashboard.
+
+use crate::*;
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Child, Command as Std, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// One demo data directory for every test in this file (ingest takes seconds).
+fn data_dir() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let d = tempfile::tempdir().unwrap();
+        kefu(
+            d.path(),
+            &["demo", "--scale", "0.02", "--no-serve", "--no-open"],
+        );
+        d
+    })
+    .path()
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn serve(token: Option<&str>) -> Server {
+    let port = free_port();
+    let mut c = Std::new(assert_cmd::cargo::cargo_bin("kefu"));
+    c.arg("--data-dir")
+        .arg(data_dir())
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}")]);
+    if let Some(t) = token {
+        c.args(["--token", t]);
+    }
+    let child = c
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let s = Server {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let t = Instant::now();
+    while t.elapsed() < Duration::from_secs(60) {
+        if ureq::get(&format!("{}/healthz", s.base)).call().is_ok() {
+            return s;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("kefu serve did not come up on port {port}");
+}
+
+fn shared() -> &'static Server {
+    static S: OnceLock<Server> = OnceLock::new();
+    S.get_or_init(|| serve(None))
+}
+
+/// GET → (status, JSON body).
+fn get(s: &Server, path: &str, token: Option<&str>) -> (u16, Value) {
+    let mut r = ureq::get(&format!("{}{path}", s.base))
+        .config()
+        .http_status_as_error(false)
+        .build();
+    if let Some(t) = token {
+        r = r.header("Authorization", &format!("Bearer {t}"));
+    }
+    let mut resp = r.call().unwrap();
+    let status = resp.status().as_u16();
+    let text = resp.body_mut().read_to_string().unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+fn ok(path: &str) -> Value {
+    let (st, v) = get(shared(), path, None);
+    assert_eq!(st, 200, "{path}: {v}");
+    v
+}
+
+fn bad(path: &str, status: u16, mentions: &str) {
+    let (st, v) = get(shared(), path, None);
+    assert_eq!(st, status, "{path}: {v}");
+    let m = v["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        m.contains(mentions),
+        "{path}: message '{m}' should mention '{mentions}'"
+    );
+    assert!(v["error"]["code"].is_string(), "{v}");
+}
+
+#[test]
+fn overview_is_the_report_contract_and_filters_change_it() {
+    let all = ok("/api/v1/overview");
+    for k in [
+        "period",
+        "volume",
+        "response",
+        "resolution",
+        "satisfaction",
+        "conversion",
+        "readings",
+    ] {
+        assert!(all.get(k).is_some(), "overview lacks {k}");
+    }
+    let shops = ok("/api/v1/meta")["shops"].as_array().unwrap().clone();
+    assert_eq!(shops.len(), 3);
+    let one = ok(&format!(
+        "/api/v1/overview?shop={}",
+        shops[0]["id"].as_str().unwrap()
+    ));
+    let (a, b) = (
+        all["volume"]["conversations"].as_i64().unwrap(),
+        one["volume"]["conversations"].as_i64().unwrap(),
+    );
+    assert!(0 < b && b < a, "a shop filter must narrow: {b} of {a}");
+    // Same numbers as the CLI report over the same store.
+    let cli = kefu_json(data_dir(), &["report", "--json"]);
+    assert_eq!(cli["volume"], all["volume"]);
+    assert_eq!(cli["response"]["frt_secs"], all["response"]["frt_secs"]);
+}
+
+#[test]
+fn series_heatmap_distribution_breakdown_complaints() {
+    let s = ok("/api/v1/series?metric=conversations&grain=day");
+    let total: f64 = s["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["value"].as_f64().unwrap_or(0.0))
+        .sum();
+    let conv = ok("/api/v1/overview")["volume"]["conversations"]
+        .as_f64()
+        .unwrap();
+    assert_eq!(total, conv, "daily conversations add up to the total");
+    for g in ["hour", "week", "month", "hour_of_day"] {
+        assert!(
+            !ok(&format!("/api/v1/series?metric=frt_p50&grain={g}"))["points"]
+                .as_array()
+                .unwrap()
+                .is_empty()
+        );
+    }
+    assert!(
+        !ok("/api/v1/series?metric=sentiment_mean&grain=week")["points"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    let h = ok("/api/v1/heatmap");
+    let cells = h["cells"].as_array().unwrap();
+    assert_eq!(cells.len(), 7);
+    assert!(cells.iter().all(|r| r.as_array().unwrap().len() == 24));
+    let heat_total: i64 = cells
+        .iter()
+        .flat_map(|r| r.as_array().unwrap())
+        .map(|c| c.as_i64().unwrap())
+        .sum();
+    assert_eq!(heat_total as f64, conv);
+
+    for m in ["frt", "response"] {
+        let d = ok(&format!("/api/v1/distribution?metric={m}"));
+        assert_eq!(d["buckets"].as_array().unwrap().len(), 9, "{d}");
+    }
+    for by in ["agent", "shop", "channel", "category", "product", "day"] {
+        let b = ok(&format!("/api/v1/breakdown?by={by}"));
+        assert!(!b["rows"].as_array().unwrap().is_empty(), "{by}: {b}");
+    }
+    let c = ok("/api/v1/complaints");
+    for k in ["categories", "sentiment", "keywords", "urgent"] {
+        assert!(c[k].is_array(), "complaints.{k}: {c}");
+    }
+    assert!(!c["categories"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn drill_down_lists_the_conversations_behind_a_number() {
+    // A heatmap cell → the conversations started then.
+    let h = ok("/api/v1/heatmap");
+    let (mut best, mut at) = (0, (0, 0));
+    for (d, row) in h["cells"].as_array().unwrap().iter().enumerate() {
+        for (hr, c) in row.as_array().unwrap().iter().enumerate() {
+            if c.as_i64().unwrap() > best {
+                best = c.as_i64().unwrap();
+                at = (d + 1, hr);
+            }
+        }
+    }
+    let l = ok(&format!(
+        "/api/v1/conversations?weekday={}&hour={}&limit=5",
+        at.0, at.1
+    ));
+    assert_eq!(l["total"].as_i64().unwrap(), best);
+    assert_eq!(l["rows"].as_array().unwrap().len(), 5);
+    // A distribution bar → the conversations whose FRT is in that bucket.
+    let d = ok("/api/v1/distribution?metric=frt");
+    let b = &d["buckets"][1];
+    let l = ok(&format!(
+        "/api/v1/conversations?bucket={}&metric=frt",
+        urlencode(b["label"].as_str().unwrap())
+    ));
+    assert_eq!(l["total"], b["count"]);
+    // A free predicate, sorting and paging.
+    let slow =
+        ok("/api/v1/conversations?where=frt_secs%20%3E%20600&sort=frt_secs&order=asc&limit=3");
+    let rows = slow["rows"].as_array().unwrap();
+    assert!(rows.iter().all(|r| r["frt_secs"].as_f64().unwrap() > 600.0));
+    assert!(
+        rows.windows(2)
+            .all(|w| w[0]["frt_secs"].as_f64() <= w[1]["frt_secs"].as_f64())
+    );
+    // One conversation with its transcript.
+    let id = rows[0]["conversation_id"].as_str().unwrap();
+    let one = ok(&format!("/api/v1/conversations/{}", urlencode(id)));
+    assert_eq!(one["conversation"]["conversation_id"], id);
+    assert!(!one["messages"].as_array().unwrap().is_empty());
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[test]
+fn bad_requests_are_clear_json_errors() {
+    bad("/api/v1/overview?from=2026-13-01", 400, "from");
+    bad(
+        "/api/v1/overview?from=2026-11-02&to=2026-11-01",
+        400,
+        "after",
+    );
+    bad("/api/v1/overview?cohort=sideways", 400, "cohort");
+    bad("/api/v1/overview?tz=Mars/Olympus", 400, "tz");
+    bad("/api/v1/series?metric=happiness", 400, "metric");
+    bad("/api/v1/series?grain=fortnight", 400, "grain");
+    bad("/api/v1/heatmap?metric=csat", 400, "metric");
+    bad("/api/v1/distribution?metric=csat", 400, "metric");
+    bad("/api/v1/breakdown?by=moon", 400, "by");
+    bad("/api/v1/conversations?hour=25", 400, "hour");
+    bad(
+        "/api/v1/conversations?where=no_such_column%20%3E%201",
+        400,
+        "where",
+    );
+    bad("/api/v1/conversations?sort=text", 400, "sort");
+    bad(
+        "/api/v1/conversations/no-such-conversation",
+        404,
+        "no-such-conversation",
+    );
+    bad("/api/v1/nothing-here", 404, "nothing-here");
+}
+
+fn post_sql(sql: &str) -> (u16, Value) {
+    let mut resp = ureq::post(&format!("{}/api/v1/sql", shared().base))
+        .config()
+        .http_status_as_error(false)
+        .build()
+        .send_json(serde_json::json!({"sql": sql, "limit": 5}))
+        .unwrap();
+    let st = resp.status().as_u16();
+    (
+        st,
+        serde_json::from_str(&resp.body_mut().read_to_string().unwrap()).unwrap(),
+    )
+}
+
+#[test]
+fn sql_reads_and_refuses_writes() {
+    let (st, v) =
+        post_sql("SELECT shop_id, count(*) AS n FROM messages GROUP BY shop_id ORDER BY shop_id");
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["columns"], serde_json::json!(["shop_id", "n"]));
+    assert_eq!(v["rows"].as_array().unwrap().len(), 3);
+    let (_, v) = post_sql("SELECT * FROM messages");
+    assert_eq!(v["rows"].as_array().unwrap().len(), 5);
+    assert_eq!(v["truncated"], true);
+    for w in [
+        "CREATE TABLE x AS SELECT 1",
+        "INSERT INTO messages SELECT * FROM messages",
+        "DROP TABLE messages",
+        "COPY messages TO '/tmp/x.csv'",
+        "SET datafusion.execution.batch_size = 1",
+    ] {
+        let (st, v) = post_sql(w);
+        assert_eq!(st, 403, "{w}: {v}");
+    }
+    let (st, v) = post_sql("SELEC nonsense");
+    assert_eq!(st, 400, "{v}");
+}
+
+#[test]
+fn token_guards_the_api_but_not_health() {
+    let s = serve(Some("s3cret"));
+    let (st, v) = get(&s, "/api/v1/overview", None);
+    assert_eq!(st, 401, "{v}");
+    assert_eq!(v["error"]["code"], "unauthorized");
+    assert_eq!(get(&s, "/api/v1/overview", Some("wrong")).0, 401);
+    assert_eq!(get(&s, "/api/v1/overview", Some("s3cret")).0, 200);
+    assert_eq!(get(&s, "/healthz", None).0, 200);
+}
+
+#[test]
+fn openapi_document_and_docs_page() {
+    let doc = ok("/api/v1/openapi.json");
+    let paths = doc["paths"].as_object().unwrap();
+    for p in [
+        "/api/v1/overview",
+        "/api/v1/series",
+        "/api/v1/heatmap",
+        "/api/v1/distribution",
+        "/api/v1/breakdown",
+        "/api/v1/complaints",
+        "/api/v1/conversations",
+        "/api/v1/conversations/{id}",
+        "/api/v1/sql",
+        "/api/v1/meta",
+    ] {
+        assert!(paths.contains_key(p), "openapi lacks {p}");
+    }
+    let (st, page) = get(shared(), "/api/v1/docs", None);
+    assert_eq!(st, 200);
+    assert!(page.as_str().unwrap().contains("openapi.json"));
+}
+
+/// The dashboard in headless Chromium (web/tests/e2e.mjs): needs Node.js, web/'s
+/// packages (`npm ci --prefix web`) and Chromium (`.ci/run` installs both).
+#[test]
+fn dashboard_in_headless_chromium() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    assert!(
+        root.join("web/node_modules/playwright-core").exists(),
+        "web/node_modules is missing: run `npm ci --prefix web` (.ci/run does)"
+    );
+    let s = shared();
+    let (st, page) = get(s, "/", None);
+    assert_eq!(st, 200, "the dashboard is not embedded: {page}");
+    let artifacts = root.join("target/test-artifacts/dashboard");
+    let out = Std::new("node")
+        .arg(root.join("web/tests/e2e.mjs"))
+        .env("KEFU_URL", &s.base)
+        .env("KEFU_ARTIFACTS", &artifacts)
+        .output()
+        .expect("node is required for the browser test");
+    assert!(
+        out.status.success(),
+        "browser test failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
