@@ -5,7 +5,7 @@ import { dec, int, money, pct, rate, secs } from './format';
 import { t, type I18nKey } from './i18n';
 import type { Body, Num } from './types';
 
-type Kind = 'count' | 'secs' | 'rate' | 'pct' | 'money' | 'score';
+type Kind = 'count' | 'secs' | 'rate' | 'pct' | 'money' | 'score' | 'nps';
 
 export interface Kpi {
   key: string;
@@ -23,6 +23,7 @@ const FORMAT: Record<Kind, (v: Num) => string> = {
   pct,
   money,
   score: (v) => dec(v, 2),
+  nps: (v) => dec(v, 1),
 };
 
 export const KPIS: Record<string, Kpi> = Object.fromEntries(
@@ -40,7 +41,7 @@ export const KPIS: Record<string, Kpi> = Object.fromEntries(
       ['csat_pct', 'k_csat_pct', 'pct', true, (b) => b.satisfaction.csat_pct],
       ['dissatisfied_pct', 'k_dissatisfied_pct', 'pct', false, (b) => b.satisfaction.dissatisfied_pct],
       ['csat_mean', 'k_csat_mean', 'score', true, (b) => b.satisfaction.mean],
-      ['nps', 'k_nps', 'score', true, (b) => b.satisfaction.nps],
+      ['nps', 'k_nps', 'nps', true, (b) => b.satisfaction.nps],
       ['responses', 'k_responses', 'count', true, (b) => b.satisfaction.responses],
       ['conversion_rate', 'k_conversion_rate', 'rate', true, (b) => b.conversion.rate],
       ['avg_order_value', 'k_avg_order_value', 'money', true, (b) => b.conversion.avg_order_value],
@@ -77,9 +78,9 @@ function change(k: Kpi, cur: Num, prev: Num): { text: string; cls: string } | nu
   if (k.kind === 'rate' || k.kind === 'pct') {
     d = k.kind === 'rate' ? (cur - prev) * 100 : cur - prev;
     text = `${d >= 0 ? '+' : ''}${d.toFixed(1)}pp`;
-  } else if (k.kind === 'score') {
+  } else if (k.kind === 'score' || k.kind === 'nps') {
     d = cur - prev;
-    text = `${d >= 0 ? '+' : ''}${d.toFixed(2)}`;
+    text = `${d >= 0 ? '+' : ''}${d.toFixed(k.kind === 'nps' ? 1 : 2)}`;
   } else {
     if (prev === 0) return null;
     d = (cur - prev) / Math.abs(prev);

@@ -90,16 +90,17 @@ async function render(): Promise<void> {
 
 function renderSide(page: Page, params: Params): void {
   const carry = filtersOf(params);
+  const nav = h(
+    'nav',
+    { class: 'nav', 'data-testid': 'nav' },
+    ...PAGES.map((p) =>
+      h('a', { href: href(p, carry), class: p === page ? 'on' : '', 'data-testid': `nav-${p}`, 'aria-current': p === page ? 'page' : null }, t(`nav_${p}` as I18nKey)),
+    ),
+    h('a', { href: '/api/v1/docs', target: '_blank', rel: 'noopener', class: 'docs', 'data-testid': 'nav-docs' }, t('nav_docs')),
+  );
   side.replaceChildren(
     h('div', { class: 'brand' }, h('span', { class: 'logo' }, '客'), h('span', {}, t('app_title'))),
-    h(
-      'nav',
-      { class: 'nav', 'data-testid': 'nav' },
-      ...PAGES.map((p) =>
-        h('a', { href: href(p, carry), class: p === page ? 'on' : '', 'data-testid': `nav-${p}`, 'aria-current': p === page ? 'page' : null }, t(`nav_${p}` as I18nKey)),
-      ),
-      h('a', { href: '/api/v1/docs', target: '_blank', rel: 'noopener', class: 'docs', 'data-testid': 'nav-docs' }, t('nav_docs')),
-    ),
+    nav,
     h(
       'button',
       {
@@ -114,6 +115,9 @@ function renderSide(page: Page, params: Params): void {
       t('lang_switch'),
     ),
   );
+  // On a phone the nav is one scrolling row: keep the current page's link in sight.
+  const on = nav.querySelector<HTMLElement>('a.on');
+  if (on && nav.scrollWidth > nav.clientWidth) nav.scrollLeft = on.offsetLeft - (nav.clientWidth - on.offsetWidth) / 2;
 }
 
 function renderFilters(page: Page, params: Params, m: Meta): void {

@@ -5,6 +5,7 @@ import { t, type I18nKey } from '../i18n';
 import { drill, fetchWith, load, pageHead, type Ctx } from '../page';
 import { href } from '../route';
 import type { Body, Breakdown, Num } from '../types';
+import { NO_KEY } from './common';
 
 interface Column {
   key: string;
@@ -36,7 +37,9 @@ export function renderAgents(ctx: Ctx): void {
   load(
     ctx,
     fetchWith<Breakdown>(ctx, 'breakdown', { by: 'agent' }),
-    (b) => {
+    (res) => {
+      // Conversations nobody answered have no credited agent: not a leaderboard row.
+      const b = { ...res, rows: res.rows.filter((r) => r.key !== NO_KEY) };
       const col = COLUMNS.find((c) => c.key === sortKey)!;
       // Missing values sort last in either direction.
       const rows = [...b.rows].sort((x, y) => {

@@ -4,6 +4,9 @@ import { addDays, daysBetween, isDate, monthEnd } from '../format';
 import { t } from '../i18n';
 import type { Params } from '../route';
 
+/** The breakdown key of rows without a value (no credited agent, no product). */
+export const NO_KEY = '-';
+
 export type Grain = 'hour' | 'day' | 'week' | 'month' | 'hour_of_day';
 
 /** The date range a series point covers. */

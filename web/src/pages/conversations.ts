@@ -180,6 +180,8 @@ function renderTranscript(ctx: Ctx, side: HTMLElement, id: string, shop: string 
           h('ol', { class: 'chat' }, ...tr.messages.map((m) => bubble(m, tz))),
         ),
       );
+      // On a phone the transcript sits above the list, out of sight after a row click.
+      if (matchMedia('(max-width: 860px)').matches) side.scrollIntoView({ block: 'start' });
     },
     [],
     () => side.lastElementChild!.replaceWith(h('p', { class: 'muted' }, t('error'))),

@@ -32,7 +32,7 @@ export function renderSatisfaction(ctx: Ctx): void {
         // A conversation's csat is the mean of its overall ratings, so take the score's band.
         return Number.isFinite(k) ? drill(ctx, { where: `csat_score >= ${k - 0.5} AND csat_score < ${k + 0.5}` }) : null;
       });
-      const dims = Object.keys(s.by_dimension);
+      const dims = Object.keys(s.by_dimension).sort((a, b) => Number(b === 'overall') - Number(a === 'overall') || a.localeCompare(b));
       const values = dims.map((d) => s.by_dimension[d].csat_pct);
       fill(ctx.root, 'by-dimension', hasData(values) ? barOption(dims.map(dimensionLabel), values, { format: pctAxis, name: t('k_csat_pct') }) : null, () =>
         drill(ctx, { where: RATED }),

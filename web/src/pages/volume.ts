@@ -5,7 +5,7 @@ import { t, weekdayLabel } from '../i18n';
 import { drill, fetchWith, grid, load, pageHead, type Ctx } from '../page';
 import { href, type Params } from '../route';
 import type { Breakdown, Heatmap, Series } from '../types';
-import { campaignAreas, everyDay, seriesDrill, type Grain } from './common';
+import { campaignAreas, everyDay, NO_KEY, seriesDrill, type Grain } from './common';
 
 const GRAINS = ['hour', 'day', 'week', 'month'] as const;
 
@@ -86,7 +86,7 @@ export function renderVolume(ctx: Ctx): void {
 
   const breakdowns: [string, string, (key: string) => Params][] = [
     // Conversations list the products they touched in product_ids (comma-separated).
-    ['by-product', 'product', (key) => ({ where: `product_ids LIKE '%${key.replace(/'/g, "''")}%'` })],
+    ['by-product', 'product', (key) => ({ where: key === NO_KEY ? 'product_ids IS NULL' : `product_ids LIKE '%${key.replace(/'/g, "''")}%'` })],
     ['by-shop', 'shop', (key) => ({ shop: key })],
     ['by-channel', 'channel', (key) => ({ channel: key })],
   ];
@@ -98,7 +98,8 @@ export function renderVolume(ctx: Ctx): void {
         const rows = [...b.rows].sort((a, z) => z.volume.conversations - a.volume.conversations);
         const keys = rows.map((r) => r.key);
         const values = rows.map((r) => r.volume.conversations);
-        fill(ctx.root, name, hasData(values) ? barOption(keys, values, { horizontal: true, name: t('k_conversations') }) : null, (_, y) =>
+        const labels = keys.map((k) => (k === NO_KEY ? t('no_key') : k));
+        fill(ctx.root, name, hasData(values) ? barOption(labels, values, { horizontal: true, name: t('k_conversations') }) : null, (_, y) =>
           keys[y] !== undefined ? drill(ctx, toParams(keys[y])) : null,
         );
       },
