@@ -576,8 +576,9 @@ const routes = {
   },
   '/api/v1/breakdown': (q) => {
     const by = q.get('by') ?? 'agent';
+    // Like the server, rows without a value (no credited agent) are keyed '-'.
     const keys = {
-      agent: (c) => c.agent,
+      agent: (c) => c.agent ?? '-',
       shop: (c) => c.shop_id,
       channel: (c) => c.channel,
       platform: (c) => c.platform,

@@ -238,6 +238,22 @@ try {
     console.log(`     weekday ${cell[1] + 1} hour ${cell[0]}: ${total} conversations`);
   });
 
+  await step('week grain: a series point drills to its week', async () => {
+    await page.click(sel('nav-volume'));
+    await chartsSettled(page);
+    await page.click(sel('grain-week'));
+    await page.waitForFunction(() => location.hash.includes('grain=week'));
+    await page.waitForFunction(() => document.querySelector('[data-chart="volume-series"]')?.dataset.state === 'ready');
+    const weeks = await page.evaluate(() => window.__kefuCharts['volume-series'].getOption().xAxis[0].data);
+    assert(weeks.length > 0, 'no weeks in the series');
+    await page.evaluate((i) => window.__kefuPick('volume-series', i, 0), weeks.length - 1);
+    await page.waitForFunction(() => location.hash.startsWith('#/conversations'));
+    const q = query(page.url());
+    const days = (Date.parse(q.get('to')) - Date.parse(q.get('from'))) / 86_400_000;
+    assert(q.get('from') === weeks[weeks.length - 1] && days === 6, `expected the week of ${weeks[weeks.length - 1]}, got ${q}`);
+    await expectConversationRows(page);
+  });
+
   await step('a row opens its transcript', async () => {
     const id = await page.$eval(sel('conv-row'), (r) => r.dataset.id);
     await page.click(`${sel('conv-row')} >> nth=0`);
