@@ -779,11 +779,7 @@ struct ConversationList {
     rows: Vec<ConversationRow>,
 }
 
-const ROW_COLUMNS: &str =
-    "conversation_id, CAST(cycle AS BIGINT) AS cycle, shop_id, channel, platform, customer,
-    CAST(start_ts AS VARCHAR) AS start, CAST(end_ts AS VARCHAR) AS \"end\", first_agent, last_agent,
-    frt_secs, human_rounds AS rounds_human, unanswered_rounds AS rounds_unanswered, resolved,
-    csat_score AS csat, converted, categories";
+use kefu_analytics::kpi::CONVERSATION_ROW_COLUMNS as ROW_COLUMNS;
 
 fn sort_column(s: &str) -> Option<&'static str> {
     Some(match s {

@@ -44,6 +44,8 @@ enum Command {
     Query(QueryArgs),
     /// The KPI report of METRICS.md: volume, response, resolution, satisfaction, conversion.
     Report(ReportArgs),
+    /// The conversations behind a number: filters, a SQL predicate, transcripts.
+    Conversations(ConversationsArgs),
     /// Show or change the configuration (kefu.toml in the data directory).
     Config(ConfigArgs),
     /// Maintain the store: compact small files, remove unreferenced ones.
@@ -58,6 +60,38 @@ enum Command {
     Text(kefu_text::cli::TextArgs),
     /// Serve the dashboard and the JSON API (/api/v1) on one port.
     Serve(ServeArgs),
+}
+
+#[derive(Args)]
+struct ConversationsArgs {
+    #[arg(long)]
+    from: Option<chrono::NaiveDate>,
+    #[arg(long)]
+    to: Option<chrono::NaiveDate>,
+    #[arg(long)]
+    shop: Option<String>,
+    #[arg(long)]
+    channel: Option<String>,
+    /// The credited (last) agent.
+    #[arg(long)]
+    agent: Option<String>,
+    #[arg(long)]
+    category: Option<String>,
+    /// A SQL predicate over the conversation facts, e.g. 'frt_secs > 600'.
+    #[arg(long = "where")]
+    predicate: Option<String>,
+    /// Sort column (any conversation_facts column), newest first by default.
+    #[arg(long, default_value = "start_ts")]
+    sort: String,
+    #[arg(long)]
+    asc: bool,
+    #[arg(long, default_value_t = 50)]
+    limit: usize,
+    /// Print each conversation's messages too.
+    #[arg(long)]
+    messages: bool,
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -184,6 +218,10 @@ struct ReportArgs {
     /// `start`: conversations that started in the period (default); `event`: by event time.
     #[arg(long)]
     cohort: Option<String>,
+    /// Also write the report as an Excel workbook: one sheet per section, and one
+    /// row per conversation on a sheet of its own.
+    #[arg(long, value_name = "FILE")]
+    xlsx: Option<PathBuf>,
     /// Break down by agent, shop, channel, platform, category, product, day, hour,
     /// week, month or date_hour.
     #[arg(long)]
@@ -279,6 +317,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Quarantine(a) => quarantine(&dir, a).await,
         Command::Query(a) => query(&dir, a).await,
         Command::Report(a) => report_cmd(&dir, a).await,
+        Command::Conversations(a) => conversations_cmd(&dir, a).await,
         Command::Config(a) => config_cmd(&dir, a),
         Command::Store(a) => store_cmd(&dir, a).await,
         Command::Forecast(a) => forecast_cmd(&dir, a).await,
@@ -689,11 +728,114 @@ async fn report_cmd(dir: &Path, a: ReportArgs) -> Result<()> {
     };
     let store = kefu_analytics::stored::open(dir).await?;
     let r = report::run(&store, &cfg, a.tz.as_deref(), &q).await?;
+    if let Some(path) = &a.xlsx {
+        let ctx = store.session().await?;
+        let rows = report::conversation_rows(&ctx, &q, None, "start_ts", true, None).await?;
+        report::write_xlsx(path, &r, &rows)?;
+        eprintln!("wrote {} ({} conversations)", path.display(), rows.len());
+    }
     if a.json {
         println!("{}", serde_json::to_string_pretty(&r)?);
     } else {
         print!("{}", r.render_text());
     }
+    Ok(())
+}
+
+async fn conversations_cmd(dir: &Path, a: ConversationsArgs) -> Result<()> {
+    let cfg = load_config(dir)?;
+    let q = kefu_analytics::ReportQuery {
+        from: a.from,
+        to: a.to,
+        shop: a.shop.clone(),
+        channel: a.channel,
+        agent: a.agent,
+        category: a.category,
+        readings: kefu_analytics::Readings::from(&cfg.shop(a.shop.as_deref().unwrap_or(""))?),
+        ..Default::default()
+    };
+    if let Some(p) = &a.predicate {
+        read_only(&format!("SELECT {p}"))?;
+        if p.contains(';') {
+            bail!("--where takes one predicate (no ';')");
+        }
+    }
+    let store = kefu_analytics::stored::open(dir).await?;
+    let ctx = store.session().await?;
+    let rows = report::conversation_rows(
+        &ctx,
+        &q,
+        a.predicate.as_deref(),
+        &a.sort,
+        !a.asc,
+        Some(a.limit),
+    )
+    .await?;
+    let mut out = Vec::new();
+    for r in rows {
+        let mut r = r;
+        if a.messages {
+            let id = r["conversation_id"]
+                .as_str()
+                .unwrap_or_default()
+                .replace('\'', "''");
+            let shop = r["shop_id"]
+                .as_str()
+                .unwrap_or_default()
+                .replace('\'', "''");
+            let b = ctx
+                .sql(&format!(
+                    "SELECT CAST(ts AS VARCHAR) AS ts, sender, agent_id, COALESCE(text_masked, text) AS text \
+                     FROM messages WHERE conversation_id = '{id}' AND shop_id = '{shop}' ORDER BY ts, message_id"
+                ))
+                .await?
+                .collect()
+                .await?;
+            r["messages"] = output::batches_to_json(&b)?;
+        }
+        out.push(r);
+    }
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    for r in &out {
+        println!(
+            "{} #{}  {}  {} → {}  agent {}  FRT {}  rounds {}/{} unanswered  {}{}",
+            r["conversation_id"].as_str().unwrap_or("-"),
+            r["cycle"],
+            r["shop_id"].as_str().unwrap_or("-"),
+            r["start"].as_str().unwrap_or("-"),
+            r["end"].as_str().unwrap_or("-"),
+            r["last_agent"].as_str().unwrap_or("-"),
+            r["frt_secs"]
+                .as_f64()
+                .map_or("-".into(), |s| format!("{s:.0}s")),
+            r["rounds_human"],
+            r["rounds_unanswered"],
+            if r["resolved"] == true {
+                "resolved"
+            } else {
+                "open"
+            },
+            r["categories"]
+                .as_str()
+                .map_or(String::new(), |c| format!("  [{c}]")),
+        );
+        if let Some(ms) = r["messages"].as_array() {
+            for m in ms {
+                println!(
+                    "    {}  {:<8} {}",
+                    m["ts"].as_str().unwrap_or(""),
+                    m["agent_id"]
+                        .as_str()
+                        .unwrap_or(m["sender"].as_str().unwrap_or("")),
+                    m["text"].as_str().unwrap_or("")
+                );
+            }
+        }
+    }
+    println!("{} conversation(s)", out.len());
     Ok(())
 }
 

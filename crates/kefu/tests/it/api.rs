@@ -377,3 +377,79 @@ fn dashboard_in_headless_chromium() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn conversations_verb_and_xlsx_export() {
+    let d = data_dir();
+    let rows = kefu_json(
+        d,
+        &[
+            "conversations",
+            "--where",
+            "frt_secs > 600",
+            "--sort",
+            "frt_secs",
+            "--limit",
+            "3",
+            "--messages",
+            "--json",
+        ],
+    );
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    assert!(rows.iter().all(|r| r["frt_secs"].as_f64().unwrap() > 600.0));
+    assert!(rows[0]["frt_secs"].as_f64() >= rows[1]["frt_secs"].as_f64());
+    assert!(!rows[0]["messages"].as_array().unwrap().is_empty());
+    // A predicate that writes is refused.
+    let out = assert_cmd::Command::cargo_bin("kefu")
+        .unwrap()
+        .arg("--data-dir")
+        .arg(d)
+        .args(["conversations", "--where", "1=1; DROP TABLE messages"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+
+    let x = tempfile::tempdir().unwrap();
+    let file = x.path().join("report.xlsx");
+    let r = kefu_json(
+        d,
+        &[
+            "report",
+            "--json",
+            "--by",
+            "agent",
+            "--xlsx",
+            file.to_str().unwrap(),
+        ],
+    );
+    use calamine::Reader;
+    let mut wb = calamine::open_workbook_auto(&file).unwrap();
+    let names = wb.sheet_names().to_vec();
+    for s in [
+        "咨询量 Volume",
+        "响应 Response",
+        "满意度 Satisfaction",
+        "分组 Breakdown",
+        "会话 Conversations",
+    ] {
+        assert!(names.iter().any(|n| n == s), "{s} not in {names:?}");
+    }
+    let conv = wb.worksheet_range("会话 Conversations").unwrap();
+    let first_cycles = conv
+        .rows()
+        .skip(1)
+        .filter(|row| row[1].to_string() == "0")
+        .count();
+    assert_eq!(
+        first_cycles as i64,
+        r["volume"]["conversations"].as_i64().unwrap()
+    );
+    let vol = wb.worksheet_range("咨询量 Volume").unwrap();
+    let n = vol
+        .rows()
+        .find(|row| row[0].to_string() == "conversations")
+        .map(|row| row[1].to_string())
+        .unwrap();
+    assert_eq!(n, r["volume"]["conversations"].to_string());
+}
