@@ -18,8 +18,16 @@ fn main() {
     ] {
         println!("cargo:rerun-if-changed={}", web.join(p).display());
     }
+    // A missing dist (a fresh clone, a deleted folder) also reruns this script.
+    println!(
+        "cargo:rerun-if-changed={}",
+        web.join("dist/index.html").display()
+    );
     println!("cargo:rerun-if-env-changed=KEFU_SKIP_WEB");
     if std::env::var_os("KEFU_SKIP_WEB").is_some() || !web.join("package.json").exists() {
+        return;
+    }
+    if is_fresh(&web) {
         return;
     }
     let npm = if cfg!(windows) { "npm.cmd" } else { "npm" };
@@ -40,4 +48,38 @@ fn main() {
     if !run(&["run", "build"]) {
         println!("cargo:warning=web/: `npm run build` failed; the dashboard is not embedded");
     }
+}
+
+/// Whether `web/dist` was built after the last change to the dashboard's sources.
+fn is_fresh(web: &Path) -> bool {
+    fn newest(p: &Path) -> std::time::SystemTime {
+        let own = p
+            .metadata()
+            .and_then(|m| m.modified())
+            .unwrap_or(std::time::UNIX_EPOCH);
+        match std::fs::read_dir(p) {
+            Ok(rd) => rd
+                .flatten()
+                .map(|e| newest(&e.path()))
+                .fold(own, std::cmp::max),
+            Err(_) => own,
+        }
+    }
+    let Ok(built) = web
+        .join("dist/index.html")
+        .metadata()
+        .and_then(|m| m.modified())
+    else {
+        return false;
+    };
+    [
+        "src",
+        "index.html",
+        "package.json",
+        "package-lock.json",
+        "vite.config.ts",
+        "tsconfig.json",
+    ]
+    .iter()
+    .all(|p| newest(&web.join(p)) <= built)
 }

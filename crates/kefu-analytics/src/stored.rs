@@ -30,7 +30,7 @@ use std::sync::Arc;
 #[derive(Debug, thiserror::Error)]
 pub enum StoredError {
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(Box<StoreError>),
     #[error("query: {0}")]
     Query(#[from] datafusion::error::DataFusionError),
     #[error("arrow: {0}")]
@@ -39,6 +39,12 @@ pub enum StoredError {
     Rows(String),
     #[error(transparent)]
     Facts(#[from] FactError),
+}
+
+impl From<StoreError> for StoredError {
+    fn from(e: StoreError) -> Self {
+        StoredError::Store(Box::new(e))
+    }
 }
 
 pub type Result<T, E = StoredError> = std::result::Result<T, E>;
@@ -144,7 +150,7 @@ async fn load(
     for b in ctx.sql(msg_sql).await?.collect().await? {
         msgs.extend(MessageRecord::from_batch(&b).map_err(rows)?);
     }
-    msgs.sort_by(|a, b| (a.ts, a.row_key()).cmp(&(b.ts, b.row_key())));
+    msgs.sort_by_key(|m| (m.ts, m.row_key()));
     let mut orders = Vec::new();
     for b in ctx.sql(order_sql).await?.collect().await? {
         orders.extend(OrderRecord::from_batch(&b).map_err(rows)?);

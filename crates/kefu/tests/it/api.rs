@@ -439,7 +439,7 @@ fn conversations_verb_and_xlsx_export() {
     let first_cycles = conv
         .rows()
         .skip(1)
-        .filter(|row| row[1].to_string() == "0")
+        .filter(|row| calamine::DataType::as_f64(&row[1]) == Some(0.0))
         .count();
     assert_eq!(
         first_cycles as i64,
@@ -448,7 +448,7 @@ fn conversations_verb_and_xlsx_export() {
     let vol = wb.worksheet_range("咨询量 Volume").unwrap();
     let n = vol
         .rows()
-        .find(|row| row[0].to_string() == "conversations")
+        .find(|row| row[0] == "conversations")
         .map(|row| row[1].to_string())
         .unwrap();
     assert_eq!(n, r["volume"]["conversations"].to_string());
