@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# `kefu report` over stored facts against DuckDB running the equivalent SQL on the
+# same Parquet files (the fact tables' files), in one script on one machine. Also
+# prints how long building the facts took inside the ingest (`facts.secs`).
+#
+# Usage: benches/report_vs_duckdb.sh [SCALE ...]   (default 0.67 ≈ 1M messages)
+# Needs: cargo, python3 (duckdb is pip-installed into a throw-away venv).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SCALES=("${@:-0.67}")
+TARGET="${CARGO_TARGET_DIR:-target}"
+cargo build --release -p kefu >&2
+BIN="$TARGET/release/kefu"
+VENV=/tmp/kefu-bench-venv
+[ -x "$VENV/bin/python" ] || { python3 -m venv "$VENV" && "$VENV/bin/pip" install -q duckdb; }
+
+printf '| messages | conversations | facts build (s, in ingest) | kefu report (s, median of 5) | DuckDB same aggregates (s, median of 5) | kefu / DuckDB |\n|---:|---:|---:|---:|---:|---:|\n'
+for scale in ${SCALES[@]}; do
+  W=$(mktemp -d /tmp/kefu-rbench.XXXXXX)
+  "$BIN" demo --generate "$W/src" --scale "$scale" --canonical --json > "$W/gen.json"
+  "$BIN" --data-dir "$W/kefu" ingest --json "$W"/src/*.csv > "$W/ingest.json"
+  n=$(python3 -c "import json; print(json.load(open('$W/gen.json'))['messages'])")
+  fsecs=$(python3 -c "import json; print(round(json.load(open('$W/ingest.json'))['facts']['secs'],2))")
+  convs=$(python3 -c "import json; print(json.load(open('$W/ingest.json'))['facts']['conversations'])")
+  ktimes=()
+  for i in 1 2 3 4 5; do
+    s=$(date +%s.%N); "$BIN" --data-dir "$W/kefu" report --json > "$W/report.json"; e=$(date +%s.%N)
+    ktimes+=("$(echo "$e - $s" | bc -l)")
+  done
+  kmed=$(printf '%s\n' "${ktimes[@]}" | sort -g | sed -n 3p)
+  cat > "$W/duck.py" <<PY
+import duckdb, time, statistics
+root = "$W/kefu/tables"
+con = duckdb.connect()
+c = f"read_parquet('{root}/conversation_facts/**/*.parquet')"
+r = f"read_parquet('{root}/rounds/**/*.parquet')"
+s = f"read_parquet('{root}/survey_facts/**/*.parquet')"
+q = f"read_parquet('{root}/inquiries/**/*.parquet')"
+sql = [
+  f"SELECT sum(CASE WHEN cycle=0 THEN 1 ELSE 0 END), count(DISTINCT CASE WHEN cycle=0 THEN shop_id||'|'||customer END), sum(customer_messages), sum(agent_messages), sum(bot_messages), avg(CASE WHEN not_served THEN 1.0 ELSE 0.0 END), sum(CASE WHEN resolved THEN 1 ELSE 0 END) FROM {c}",
+  f"SELECT count(*), avg(frt_secs), quantile_cont(frt_secs, 0.5), quantile_cont(frt_secs, 0.9) FROM {c} WHERE frt_answered",
+  f"SELECT avg(resolution_secs), quantile_cont(resolution_secs, 0.5), quantile_cont(resolution_secs, 0.9) FROM {c} WHERE cycle=0 AND resolved",
+  f"SELECT sum(CASE WHEN kind='human' THEN 1 ELSE 0 END), sum(CASE WHEN kind='bot' THEN 1 ELSE 0 END), sum(CASE WHEN kind='unanswered' THEN 1 ELSE 0 END), avg(CASE WHEN within_30s THEN 1.0 ELSE 0.0 END), avg(CASE WHEN within_1m THEN 1.0 ELSE 0.0 END), avg(CASE WHEN within_3m THEN 1.0 ELSE 0.0 END), avg(CASE WHEN within_5m THEN 1.0 ELSE 0.0 END), avg(CASE WHEN within_1h THEN 1.0 ELSE 0.0 END) FROM {r} WHERE kind <> 'bot'",
+  f"SELECT avg(response_secs_first), quantile_cont(response_secs_first, 0.5), quantile_cont(response_secs_first, 0.9) FROM {r} WHERE kind='human'",
+  f"SELECT avg(CASE WHEN three_min_ok THEN 1.0 ELSE 0.0 END) FROM {r} WHERE starts_in_window AND kind <> 'bot'",
+  f"SELECT dimension, scale, score, count(*) FROM {s} WHERE is_primary GROUP BY 1,2,3",
+  f"SELECT sum(CASE WHEN inquiry THEN 1 ELSE 0 END), sum(CASE WHEN converted THEN 1 ELSE 0 END), sum(order_amount) FROM {q} WHERE NOT after_sales",
+]
+times = []
+for _ in range(5):
+    t = time.perf_counter()
+    for x in sql:
+        con.execute(x).fetchall()
+    times.append(time.perf_counter() - t)
+print(statistics.median(times))
+PY
+  dmed=$("$VENV/bin/python" "$W/duck.py")
+  printf '| %s | %s | %s | %.3f | %.3f | %.2f× |\n' "$n" "$convs" "$fsecs" "$kmed" "$dmed" "$(echo "$kmed / $dmed" | bc -l)"
+  rm -rf "$W"
+done
