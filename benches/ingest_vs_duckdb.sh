@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 SCALES=("${@:-0.67 6.7}")
 [ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
 TARGET="${CARGO_TARGET_DIR:-target}"
-cargo build --release -p kefu >&2
+cargo build --release --workspace >&2
 BIN="$TARGET/release/kefu"
 VENV=/tmp/kefu-bench-venv
 [ -x "$VENV/bin/python" ] || { python3 -m venv "$VENV" && "$VENV/bin/pip" install -q duckdb; }

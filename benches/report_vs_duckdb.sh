@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SCALES=("${@:-0.67}")
 TARGET="${CARGO_TARGET_DIR:-target}"
-cargo build --release -p kefu >&2
+cargo build --release --workspace >&2
 BIN="$TARGET/release/kefu"
 VENV=/tmp/kefu-bench-venv
 [ -x "$VENV/bin/python" ] || { python3 -m venv "$VENV" && "$VENV/bin/pip" install -q duckdb; }

@@ -287,9 +287,17 @@ pub async fn rebuild(
         "SELECT * FROM surveys",
     )
     .await?;
+    let loaded = t0.elapsed().as_secs_f64();
     let facts = build_all(&msgs, &orders, &surveys, cfg_of)?;
     drop((msgs, orders, surveys));
+    let built = t0.elapsed().as_secs_f64();
     commit_facts(store, &facts, None).await?;
+    tracing::info!(
+        load_secs = loaded,
+        build_secs = built - loaded,
+        write_secs = t0.elapsed().as_secs_f64() - built,
+        "facts rebuilt"
+    );
     Ok(Refreshed {
         full: true,
         groups: facts
