@@ -12,6 +12,7 @@ use crate::window::{ShopClock, secs};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use kefu_model::config::{ConversionEvent, CsatAttribution, RoundStart};
 use kefu_model::{MessageKind, MessageRecord, OrderRecord, Sender, ShopConfig, SurveyRecord};
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The within-T buckets of METRICS.md, in seconds, with their report labels.
@@ -905,24 +906,34 @@ pub fn build_all(
         };
         surveys_of.entry(key).or_default().push(s);
     }
-    let mut out = GroupFacts::default();
     let mut clocks: BTreeMap<&str, (ShopConfig, ShopClock)> = BTreeMap::new();
-    for ((shop, cust), gm) in &groups {
+    for (shop, _) in groups.keys() {
         if !clocks.contains_key(shop.as_str()) {
             let cfg = cfg_of(shop);
             let clock = ShopClock::new(&cfg)?;
             clocks.insert(shop.as_str(), (cfg, clock));
         }
-        let (cfg, clock) = &clocks[shop.as_str()];
-        let go: Vec<OrderRecord> = orders_of
-            .get(&(shop.as_str(), cust.as_str()))
-            .map(|v| v.iter().map(|o| (*o).clone()).collect())
-            .unwrap_or_default();
-        let gs: Vec<SurveyRecord> = surveys_of
-            .get(&(shop.clone(), cust.clone()))
-            .map(|v| v.iter().map(|s| (*s).clone()).collect())
-            .unwrap_or_default();
-        out.extend(build_group_with(gm, &go, &gs, cfg, clock));
+    }
+    // Groups are independent: build them on every core, keep their order.
+    let groups: Vec<_> = groups.iter().collect();
+    let built: Vec<GroupFacts> = groups
+        .par_iter()
+        .map(|((shop, cust), gm)| {
+            let (cfg, clock) = &clocks[shop.as_str()];
+            let go: Vec<OrderRecord> = orders_of
+                .get(&(shop.as_str(), cust.as_str()))
+                .map(|v| v.iter().map(|o| (*o).clone()).collect())
+                .unwrap_or_default();
+            let gs: Vec<SurveyRecord> = surveys_of
+                .get(&(shop.clone(), cust.clone()))
+                .map(|v| v.iter().map(|s| (*s).clone()).collect())
+                .unwrap_or_default();
+            build_group_with(gm, &go, &gs, cfg, clock)
+        })
+        .collect();
+    let mut out = GroupFacts::default();
+    for g in built {
+        out.extend(g);
     }
     Ok(out)
 }

@@ -525,6 +525,16 @@ pub struct SimulateArgs {
     /// Poisson arrivals from.
     #[arg(long, conflicts_with = "arrivals")]
     pub forecast: Option<PathBuf>,
+    /// Arrivals from the store instead: every conversation of `--shop` started in the
+    /// roster's hours, each with its own handling time (first reply → end).
+    #[arg(long, requires = "shop", conflicts_with_all = ["arrivals", "forecast"])]
+    pub from_store: bool,
+    /// The shop whose conversations `--from-store` replays.
+    #[arg(long)]
+    pub shop: Option<String>,
+    /// The store's arrivals, when the caller has them in memory (set by `kefu`).
+    #[arg(skip)]
+    pub store_arrivals: Option<Vec<crate::sim::Arrival>>,
     /// Service-time history: one duration in seconds per line (or a CSV
     /// whose first column is one); resampled with replacement.
     #[arg(long)]
@@ -570,9 +580,23 @@ pub fn run_simulate(a: SimulateArgs) -> Result<()> {
         seed: a.seed,
     };
     let arrivals = match (&a.arrivals, &a.forecast) {
+        _ if a.store_arrivals.is_some() => {
+            // Only the roster's hours: contacts outside them have no one to staff them.
+            let first = roster.iter().map(|r| r.0).min();
+            let end = roster
+                .iter()
+                .map(|r| r.0 + chrono::Duration::hours(1))
+                .max();
+            let mut v = a.store_arrivals.clone().unwrap_or_default();
+            v.retain(|x| first.is_some_and(|f| x.ts >= f) && end.is_some_and(|e| x.ts < e));
+            v.sort_by_key(|x| x.ts);
+            crate::sim::Arrivals::Times(v)
+        }
         (Some(p), _) => crate::sim::Arrivals::Times(read_arrivals_csv(p)?),
         (None, Some(p)) => crate::sim::Arrivals::Rates(read_series_csv(p)?.pairs()),
-        (None, None) => anyhow::bail!("give --arrivals FILE or --forecast FILE"),
+        (None, None) => {
+            anyhow::bail!("give --arrivals FILE, --forecast FILE or --from-store --shop S")
+        }
     };
     let report = simulate(&roster, &arrivals, &cfg)?;
     let mut out = std::io::stdout().lock();

@@ -124,7 +124,7 @@ struct DemoArgs {
     /// Only write the sample data set (canonical, 飞鸽 and 千牛 layouts) into DIR.
     #[arg(long, value_name = "DIR")]
     generate: Option<PathBuf>,
-    /// Volume multiplier: 1 ≈ 1.5 million messages.
+    /// Volume multiplier: 1 ≈ 0.9 million messages.
     #[arg(long, default_value_t = 1.0)]
     scale: f64,
     #[arg(long, default_value_t = 20_251_111)]
@@ -322,7 +322,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Store(a) => store_cmd(&dir, a).await,
         Command::Forecast(a) => forecast_cmd(&dir, a).await,
         Command::Staff(a) => staff_cmd(&dir, a).await,
-        Command::Simulate(a) => kefu_forecast::cli::run_simulate(a),
+        Command::Simulate(a) => simulate_cmd(&dir, a).await,
         Command::Text(a) => kefu_text::cli::run(a),
         Command::Serve(a) => {
             kefu_analytics::stored::open(&dir).await?;
@@ -837,6 +837,47 @@ async fn conversations_cmd(dir: &Path, a: ConversationsArgs) -> Result<()> {
     }
     println!("{} conversation(s)", out.len());
     Ok(())
+}
+
+/// `kefu simulate`; `--from-store --shop S` replays the shop's conversations (start in
+/// shop time, handling time from the first human reply to the end).
+async fn simulate_cmd(dir: &Path, mut a: kefu_forecast::cli::SimulateArgs) -> Result<()> {
+    if a.from_store {
+        let shop = a.shop.clone().unwrap_or_default();
+        let tz = load_config(dir)?.shop(&shop)?.tz()?;
+        let store = kefu_analytics::stored::open(dir).await?;
+        let b = store
+            .sql(&format!(
+                "SELECT CAST(start_ts AS BIGINT) AS s, CAST(first_reply_ts AS BIGINT) AS r, CAST(end_ts AS BIGINT) AS e \
+                 FROM conversation_facts WHERE shop_id = '{}' AND cycle = 0 AND NOT outbound",
+                shop.replace('\'', "''")
+            ))
+            .await?;
+        let mut arrivals = Vec::new();
+        for r in output::batches_to_json(&b)?
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            let Some(s) = r["s"].as_i64() else { continue };
+            let Some(start) = chrono::DateTime::from_timestamp_micros(s) else {
+                continue;
+            };
+            let service = match (r["r"].as_i64(), r["e"].as_i64()) {
+                (Some(x), Some(e)) if e > x => Some((e - x) as f64 / 1e6),
+                _ => None,
+            };
+            arrivals.push(kefu_forecast::sim::Arrival {
+                ts: start.with_timezone(&tz).naive_local(),
+                service_secs: service,
+            });
+        }
+        if arrivals.is_empty() {
+            bail!("shop {shop} has no conversations in the store");
+        }
+        a.store_arrivals = Some(arrivals);
+    }
+    kefu_forecast::cli::run_simulate(a)
 }
 
 /// `kefu staff …`; `plan --shop S` plans from the store's hourly conversations.
