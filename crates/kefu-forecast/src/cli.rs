@@ -535,6 +535,9 @@ pub struct SimulateArgs {
     /// The store's arrivals, when the caller has them in memory (set by `kefu`).
     #[arg(skip)]
     pub store_arrivals: Option<Vec<crate::sim::Arrival>>,
+    /// The store's handling times, resampled for arrivals that have none (set by `kefu`).
+    #[arg(skip)]
+    pub store_service_times: Option<Vec<f64>>,
     /// Service-time history: one duration in seconds per line (or a CSV
     /// whose first column is one); resampled with replacement.
     #[arg(long)]
@@ -568,7 +571,7 @@ pub fn run_simulate(a: SimulateArgs) -> Result<()> {
         .with_context(|| format!("reading roster {}", a.roster.display()))?;
     let service = match &a.service_times {
         Some(p) => read_service_times(p)?,
-        None => Vec::new(),
+        None => a.store_service_times.clone().unwrap_or_default(),
     };
     let cfg = SimConfig {
         concurrency: a.concurrency,

@@ -875,6 +875,7 @@ async fn simulate_cmd(dir: &Path, mut a: kefu_forecast::cli::SimulateArgs) -> Re
         if arrivals.is_empty() {
             bail!("shop {shop} has no conversations in the store");
         }
+        a.store_service_times = Some(arrivals.iter().filter_map(|x| x.service_secs).collect());
         a.store_arrivals = Some(arrivals);
     }
     kefu_forecast::cli::run_simulate(a)
