@@ -207,6 +207,30 @@ impl Report {
             p.cohort
         );
         body_text(&mut out, &self.body);
+        if !self.complaints.is_empty() {
+            let lines: Vec<(String, String)> = self
+                .complaints
+                .iter()
+                .take(10)
+                .map(|c| {
+                    (
+                        c.category.clone(),
+                        format!(
+                            "{} ({})",
+                            c.conversations,
+                            c.share.map_or("-".into(), |x| format!("{:.1}%", x * 100.0))
+                        ),
+                    )
+                })
+                .collect();
+            let refs: Vec<(&str, String)> =
+                lines.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+            block(
+                &mut out,
+                "投诉分类 Complaint categories (conversations)",
+                &refs,
+            );
+        }
         let r = &self.readings;
         block(
             &mut out,

@@ -37,6 +37,21 @@ fn ctx() -> SessionContext {
             .c("2026-11-12 12:00:00")
             .auto("2026-11-12 12:00:01", "A1"),
     ]);
+    // Complaint labels as ingest sets them on customer messages:
+    // k1 logistics; k2 logistics + quality (over two messages); k3 quality; k4 none.
+    let mut m = m;
+    let label = |m: &mut Vec<kefu_model::MessageRecord>, conv: &str, nth: usize, cats: &[&str]| {
+        let msg = m
+            .iter_mut()
+            .filter(|x| x.conversation_id == conv && x.sender == Sender::Customer)
+            .nth(nth)
+            .unwrap();
+        msg.categories = cats.iter().map(|c| c.to_string()).collect();
+    };
+    label(&mut m, "k1", 0, &["logistics"]);
+    label(&mut m, "k2", 0, &["logistics"]);
+    label(&mut m, "k2", 1, &["quality"]);
+    label(&mut m, "k3", 0, &["quality"]);
     let s = vec![
         survey(
             "sv1",
@@ -419,4 +434,54 @@ async fn cohort_start_versus_event_time() {
     assert_eq!(r.period.cohort, "event");
     // Inquiries are per day in both: 11-11 and 11-12.
     assert_eq!(r.body.conversion.inquiries, 1);
+}
+
+/// Complaint categories: 4 conversations; logistics in k1, k2 → 2 (50 %); quality in
+/// k2, k3 → 2 (50 %); ties by name. Filtering on quality keeps k2 and k3; by category
+/// a conversation counts under each of its labels, k4 under '-'.
+#[tokio::test]
+async fn complaint_categories_by_hand() {
+    let ctx = ctx();
+    let q = ReportQuery {
+        readings: Readings::from(&ShopConfig::default()),
+        ..Default::default()
+    };
+    let r = report(&ctx, &q).await.unwrap();
+    let got: Vec<(&str, i64, f64)> = r
+        .complaints
+        .iter()
+        .map(|c| (c.category.as_str(), c.conversations, c.share.unwrap()))
+        .collect();
+    assert_eq!(got, vec![("logistics", 2, 0.5), ("quality", 2, 0.5)]);
+    assert!(r.render_text().contains("投诉分类"));
+
+    let only = report(
+        &ctx,
+        &ReportQuery {
+            category: Some("quality".into()),
+            ..q.clone()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(only.body.volume.conversations, 2);
+    // k2's rounds: bot + human; k3: one unanswered.
+    assert_eq!(only.body.response.rounds.human, 1);
+    assert_eq!(only.body.response.rounds.unanswered, 1);
+
+    let by = report(
+        &ctx,
+        &ReportQuery {
+            by: Some(Breakdown::Category),
+            ..q
+        },
+    )
+    .await
+    .unwrap();
+    let keys: Vec<(&str, i64)> = by
+        .breakdown
+        .iter()
+        .map(|b| (b.key.as_str(), b.body.volume.conversations))
+        .collect();
+    assert_eq!(keys, vec![("-", 1), ("logistics", 2), ("quality", 2)]);
 }
