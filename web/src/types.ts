@@ -93,7 +93,10 @@ export interface Complaints {
   categories: { category: string; conversations: number; share: Num; negative_share: Num }[];
   sentiment: { t: string; mean: Num; negative_share: Num; messages: number }[];
   keywords: { word: string; weight: number; count: number }[];
+  negative_share: Num;
+  urgent_messages: number;
   urgent: { conversation_id: string; ts: string; shop_id: string; text: string; categories: string[] }[];
+  survey_comments: { category: string; comments: number; share: Num; mean_score: Num }[];
 }
 
 export interface ConversationRow {

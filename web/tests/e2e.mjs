@@ -307,6 +307,18 @@ try {
     await expectConversationRows(page);
   });
 
+  await step('survey-comment bar (ECharts pick) drills to conversations', async () => {
+    await page.click(sel('nav-complaints'));
+    await chartsSettled(page);
+    const head = await page.textContent('[data-testid="urgent-head"]');
+    assert(/\(\d+\)/.test(head), `the urgent heading shows no count: "${head}"`);
+    const href = await page.evaluate(() => window.__kefuPick('comments', 0, 0));
+    assert(href, 'the survey comments chart gave no drill-down');
+    await page.waitForFunction(() => location.hash.startsWith('#/conversations'));
+    assert((query(page.url()).get('where') || '').includes('surveys'), `no surveys subquery in ${page.url()}`);
+    await expectConversationRows(page);
+  });
+
   await step('agent row opens conversations of that agent', async () => {
     await page.click(sel('nav-agents'));
     await page.waitForSelector(sel('agent-row'));

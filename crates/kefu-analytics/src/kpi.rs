@@ -567,16 +567,6 @@ pub struct BreakdownRow {
     pub body: Body,
 }
 
-/// One complaint category's share of the period's conversations.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CategoryShare {
-    pub category: String,
-    /// Conversations (first care cycle) whose customer messages carry the category.
-    pub conversations: i64,
-    /// Of all conversations in the report (a conversation can have several).
-    pub share: Option<f64>,
-}
-
 /// The report: serialises to the JSON contract of issue 3.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Report {
@@ -588,9 +578,10 @@ pub struct Report {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub by: Option<Breakdown>,
     pub breakdown: Vec<BreakdownRow>,
-    /// Complaint categories (kefu-text labels at ingest), most frequent first.
+    /// Complaint categories, negative share, keywords, urgent messages and what
+    /// survey comments are about (kefu-text columns written at ingest).
     #[serde(default)]
-    pub complaints: Vec<CategoryShare>,
+    pub complaints: crate::complaints::Complaints,
 }
 
 /// The report for a query: overall numbers and, with `q.by`, one row per key.
@@ -625,47 +616,8 @@ pub async fn report(ctx: &SessionContext, q: &ReportQuery) -> Result<Report> {
         readings: q.readings.clone(),
         by: q.by,
         breakdown,
-        complaints: complaints(ctx, &overall).await?,
+        complaints: crate::complaints::complaints(ctx, &overall).await?,
     })
-}
-
-/// Conversations per complaint category under the report's filters.
-async fn complaints(ctx: &SessionContext, q: &ReportQuery) -> Result<Vec<CategoryShare>> {
-    if !table_ok(ctx, CONVERSATIONS_TABLE) {
-        return Ok(Vec::new());
-    }
-    let w = q.filter(T::Conv);
-    let total = rows(
-        ctx,
-        &format!("SELECT COUNT(*) FROM {CONVERSATIONS_TABLE} WHERE {w} AND cycle = 0"),
-        0,
-    )
-    .await?
-    .first()
-    .map_or(0, |(_, v)| n(v[0]));
-    let mut out: Vec<CategoryShare> = rows(
-        ctx,
-        &format!(
-            "SELECT k, COUNT(*) FROM (SELECT unnest(string_to_array(categories, ',')) AS k
-               FROM {CONVERSATIONS_TABLE} WHERE {w} AND cycle = 0 AND categories IS NOT NULL) x
-             GROUP BY k"
-        ),
-        1,
-    )
-    .await?
-    .into_iter()
-    .map(|(k, v)| CategoryShare {
-        category: k[0].clone(),
-        conversations: n(v[0]),
-        share: rate_f(n(v[0]), total),
-    })
-    .collect();
-    out.sort_by(|a, b| {
-        b.conversations
-            .cmp(&a.conversations)
-            .then(a.category.cmp(&b.category))
-    });
-    Ok(out)
 }
 
 /// Every section, keyed by the query's breakdown key (`"all"` without one).

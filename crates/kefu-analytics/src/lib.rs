@@ -10,6 +10,8 @@
 
 pub mod batch;
 pub mod build;
+#[cfg(feature = "kpi")]
+pub mod complaints;
 pub mod facts;
 #[cfg(feature = "kpi")]
 pub mod kpi;

@@ -207,30 +207,7 @@ impl Report {
             p.cohort
         );
         body_text(&mut out, &self.body);
-        if !self.complaints.is_empty() {
-            let lines: Vec<(String, String)> = self
-                .complaints
-                .iter()
-                .take(10)
-                .map(|c| {
-                    (
-                        c.category.clone(),
-                        format!(
-                            "{} ({})",
-                            c.conversations,
-                            c.share.map_or("-".into(), |x| format!("{:.1}%", x * 100.0))
-                        ),
-                    )
-                })
-                .collect();
-            let refs: Vec<(&str, String)> =
-                lines.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
-            block(
-                &mut out,
-                "投诉分类 Complaint categories (conversations)",
-                &refs,
-            );
-        }
+        complaints_text(&mut out, &self.complaints);
         let r = &self.readings;
         block(
             &mut out,
@@ -336,5 +313,81 @@ mod tests {
         assert_eq!(dur(Some(185.0)), "3m05s");
         assert_eq!(dur(Some(7800.0)), "2h10m");
         assert_eq!(dur(None), "–");
+    }
+}
+
+/// The complaints section: categories with their negative share, keywords, the
+/// latest urgent messages (masked) and what survey comments are about.
+fn complaints_text(out: &mut String, c: &crate::complaints::Complaints) {
+    if !c.categories.is_empty() {
+        let lines: Vec<(String, String)> = c
+            .categories
+            .iter()
+            .take(10)
+            .map(|x| {
+                (
+                    x.category.clone(),
+                    format!(
+                        "{} ({}), 负面 negative {}",
+                        x.conversations,
+                        pct(x.share),
+                        pct(x.negative_share)
+                    ),
+                )
+            })
+            .collect();
+        let refs: Vec<(&str, String)> =
+            lines.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+        block(out, "投诉分类 Complaint categories (conversations)", &refs);
+    }
+    if c.negative_share.is_some() || !c.keywords.is_empty() {
+        let words: Vec<String> = c
+            .keywords
+            .iter()
+            .take(10)
+            .map(|k| format!("{}({})", k.word, k.count))
+            .collect();
+        block(
+            out,
+            "情绪 Sentiment",
+            &[
+                ("负面消息占比 negative messages", pct(c.negative_share)),
+                ("负面关键词 negative keywords", words.join(" ")),
+                ("紧急消息 urgent messages", c.urgent_messages.to_string()),
+            ],
+        );
+    }
+    if !c.urgent.is_empty() {
+        let _ = writeln!(out, "紧急 Urgent (latest, masked)");
+        for u in c.urgent.iter().take(5) {
+            let text: String = u.text.chars().take(40).collect();
+            let _ = writeln!(
+                out,
+                "  {} {} {}  {}",
+                u.ts, u.shop_id, u.conversation_id, text
+            );
+        }
+        let _ = writeln!(out);
+    }
+    if !c.survey_comments.is_empty() {
+        let lines: Vec<(String, String)> = c
+            .survey_comments
+            .iter()
+            .take(10)
+            .map(|x| {
+                (
+                    x.category.clone(),
+                    format!(
+                        "{} ({}), 平均分 mean score {}",
+                        x.comments,
+                        pct(x.share),
+                        x.mean_score.map_or("-".into(), |m| format!("{:.2}", m))
+                    ),
+                )
+            })
+            .collect();
+        let refs: Vec<(&str, String)> =
+            lines.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+        block(out, "评价留言 Survey comments by category", &refs);
     }
 }

@@ -35,6 +35,18 @@ pub fn row_key(parts: &[&str]) -> i64 {
     h.digest() as i64
 }
 
+/// Labels as stored: comma-separated, null when there are none (simpler across
+/// engines than a list column).
+fn joined(labels: &[String]) -> Option<String> {
+    (!labels.is_empty()).then(|| labels.join(","))
+}
+
+fn split_labels(stored: Option<String>) -> Vec<String> {
+    stored
+        .map(|s| s.split(',').map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
 /// Shop-local `YYYY-MM`, the partition value.
 pub fn month_of(d: NaiveDate) -> String {
     format!("{:04}-{:02}", d.year(), d.month())
@@ -101,10 +113,6 @@ impl ToBatch for MessageRecord {
         MessageRecord::key(&self.shop_id, &self.message_id)
     }
     fn to_batch(rows: &[Self]) -> Result<RecordBatch, BatchError> {
-        let cats: Vec<Option<String>> = rows
-            .iter()
-            .map(|r| (!r.categories.is_empty()).then(|| r.categories.join(",")))
-            .collect();
         let cols: Vec<ArrayRef> = vec![
             i64s(rows.iter().map(|r| r.row_key())),
             strs(rows.iter().map(|r| r.message_id.as_str())),
@@ -123,7 +131,9 @@ impl ToBatch for MessageRecord {
             opt_strs(rows.iter().map(|r| r.product_id.as_deref())),
             opt_strs(rows.iter().map(|r| r.order_id.as_deref())),
             opt_strs(rows.iter().map(|r| r.text_masked.as_deref())),
-            opt_strs(cats.iter().map(|c| c.as_deref())),
+            Arc::new(StringArray::from_iter(
+                rows.iter().map(|r| joined(&r.categories)),
+            )),
             Arc::new(Float32Array::from_iter(rows.iter().map(|r| r.sentiment))),
             Arc::new(BooleanArray::from_iter(rows.iter().map(|r| r.urgent))),
             strs(rows.iter().map(|r| r.source_file.as_str())),
@@ -201,6 +211,13 @@ impl ToBatch for SurveyRecord {
             strs(rows.iter().map(|r| r.dimension.as_str())),
             opt_strs(rows.iter().map(|r| r.comment.as_deref())),
             dates(rows.iter().map(|r| r.local_date)),
+            opt_strs(rows.iter().map(|r| r.comment_masked.as_deref())),
+            Arc::new(StringArray::from_iter(
+                rows.iter().map(|r| joined(&r.categories)),
+            )),
+            Arc::new(Float32Array::from_iter(rows.iter().map(|r| r.sentiment))),
+            Arc::new(BooleanArray::from_iter(rows.iter().map(|r| r.urgent))),
+            Arc::new(BooleanArray::from_iter(rows.iter().map(|r| r.spam))),
             strs(rows.iter().map(|r| r.source_file.as_str())),
             i64s(rows.iter().map(|r| r.source_row as i64)),
             strs(months.iter().map(String::as_str)),
@@ -231,6 +248,11 @@ impl ToBatch for ReviewRecord {
             dates(rows.iter().map(|r| r.local_date)),
             Arc::new(Float32Array::from_iter(rows.iter().map(|r| r.sentiment))),
             Arc::new(BooleanArray::from_iter(rows.iter().map(|r| r.spam))),
+            opt_strs(rows.iter().map(|r| r.text_masked.as_deref())),
+            Arc::new(StringArray::from_iter(
+                rows.iter().map(|r| joined(&r.categories)),
+            )),
+            Arc::new(BooleanArray::from_iter(rows.iter().map(|r| r.urgent))),
             strs(rows.iter().map(|r| r.source_file.as_str())),
             i64s(rows.iter().map(|r| r.source_row as i64)),
             strs(months.iter().map(String::as_str)),
@@ -383,9 +405,7 @@ impl MessageRecord {
                 order_id: opt_string(ord, i),
                 local_date: from_date32(ld.value(i)),
                 text_masked: opt_string(masked, i),
-                categories: opt_string(cats, i)
-                    .map(|s| s.split(',').map(str::to_string).collect())
-                    .unwrap_or_default(),
+                categories: split_labels(opt_string(cats, i)),
                 sentiment: sent.is_valid(i).then(|| sent.value(i)),
                 urgent: urg.is_valid(i).then(|| urg.value(i)),
                 source_file: sf.value(i).to_string(),
@@ -458,6 +478,13 @@ impl SurveyRecord {
             c.str("source_file")?,
             c.i64("source_row")?,
         );
+        let (masked, cats, sent, urg, spam) = (
+            c.str("comment_masked")?,
+            c.str("categories")?,
+            c.f32("sentiment")?,
+            c.bool("urgent")?,
+            c.bool("spam")?,
+        );
         Ok((0..batch.num_rows())
             .map(|i| SurveyRecord {
                 survey_id: sid.value(i).to_string(),
@@ -471,6 +498,11 @@ impl SurveyRecord {
                 dimension: dim.value(i).to_string(),
                 comment: opt_string(comment, i),
                 local_date: from_date32(ld.value(i)),
+                comment_masked: opt_string(masked, i),
+                categories: split_labels(opt_string(cats, i)),
+                sentiment: sent.is_valid(i).then(|| sent.value(i)),
+                urgent: urg.is_valid(i).then(|| urg.value(i)),
+                spam: spam.is_valid(i).then(|| spam.value(i)),
                 source_file: sf.value(i).to_string(),
                 source_row: sr.value(i) as u64,
             })
@@ -551,8 +583,13 @@ mod tests {
             score: 3.0,
             scale: 3,
             dimension: "overall".into(),
-            comment: None,
+            comment: Some("物流太慢".into()),
             local_date: d,
+            comment_masked: Some("物流太慢".into()),
+            categories: vec!["logistics".into()],
+            sentiment: Some(0.1),
+            urgent: Some(false),
+            spam: None,
             source_file: "s.csv".into(),
             source_row: 1,
         }];

@@ -219,6 +219,14 @@ pub struct SurveyRecord {
     pub dimension: String,
     pub comment: Option<String>,
     pub local_date: NaiveDate,
+    /// The comment with personal data masked (kefu-text at ingest).
+    pub comment_masked: Option<String>,
+    /// Complaint categories of the comment.
+    pub categories: Vec<String>,
+    /// Probability the comment is positive, in [0, 1].
+    pub sentiment: Option<f32>,
+    pub urgent: Option<bool>,
+    pub spam: Option<bool>,
     pub source_file: String,
     pub source_row: u64,
 }
@@ -236,6 +244,11 @@ pub struct ReviewRecord {
     pub local_date: NaiveDate,
     pub sentiment: Option<f32>,
     pub spam: Option<bool>,
+    /// The text with personal data masked (kefu-text at ingest).
+    pub text_masked: Option<String>,
+    /// Complaint categories of the review text.
+    pub categories: Vec<String>,
+    pub urgent: Option<bool>,
     pub source_file: String,
     pub source_row: u64,
 }

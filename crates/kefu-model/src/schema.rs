@@ -89,6 +89,11 @@ pub fn surveys() -> SchemaRef {
         s("dimension", false),
         s("comment", true),
         Field::new("local_date", DataType::Date32, false),
+        s("comment_masked", true),
+        s("categories", true),
+        Field::new("sentiment", DataType::Float32, true),
+        Field::new("urgent", DataType::Boolean, true),
+        Field::new("spam", DataType::Boolean, true),
     ];
     f.extend(provenance());
     f.push(s(PARTITION_COLUMN, false));
@@ -109,6 +114,9 @@ pub fn reviews() -> SchemaRef {
         Field::new("local_date", DataType::Date32, false),
         Field::new("sentiment", DataType::Float32, true),
         Field::new("spam", DataType::Boolean, true),
+        s("text_masked", true),
+        s("categories", true),
+        Field::new("urgent", DataType::Boolean, true),
     ];
     f.extend(provenance());
     f.push(s(PARTITION_COLUMN, false));

@@ -415,42 +415,7 @@ async fn series(
     .await
 }
 
-/// WHERE clause over customer messages for the filters (shop-local message dates).
-fn message_filter(q: &ReportQuery) -> String {
-    let mut w = vec![
-        "sender = 'customer'".to_string(),
-        "sentiment IS NOT NULL".to_string(),
-    ];
-    if let Some(f) = q.from {
-        w.push(format!("local_date >= DATE {}", lit(&f.to_string())));
-    }
-    if let Some(t) = q.to {
-        w.push(format!("local_date <= DATE {}", lit(&t.to_string())));
-    }
-    if let Some(s) = &q.shop {
-        w.push(format!("shop_id = {}", lit(s)));
-    }
-    if let Some(c) = &q.channel {
-        w.push(format!("channel = {}", lit(c)));
-    }
-    if let Some(c) = &q.category {
-        w.push(format!(
-            "(',' || COALESCE(categories, '') || ',') LIKE {}",
-            lit(&format!("%,{c},%"))
-        ));
-    }
-    if let Some(a) = &q.agent {
-        w.push(format!(
-            "shop_id || '|' || conversation_id IN (SELECT shop_id || '|' || conversation_id FROM conversation_facts WHERE conv_last_agent = {})",
-            lit(a)
-        ));
-    }
-    w.join(" AND ")
-}
-
-/// A customer message counts as negative below this sentiment (kefu-text's
-/// probability of positive).
-const NEGATIVE_BELOW: f64 = 0.4;
+use kefu_analytics::complaints::{NEGATIVE_BELOW, message_filter};
 
 async fn sentiment_points(
     ctx: &SessionContext,
@@ -628,103 +593,10 @@ async fn complaints(State(state): St, uri: OriginalUri, Query(f): Query<Filters>
     cached(&state, &uri, || async {
         let (ctx, cfg) = session(&state, &f).await?;
         let q = f.query(&cfg)?;
-        let w = q.conversation_filter();
-        let cats = json_rows(
-            &ctx,
-            &format!(
-                "WITH c AS (SELECT * FROM conversation_facts WHERE {w} AND cycle = 0),
-                      n AS (SELECT COUNT(*) AS total FROM c)
-                 SELECT k AS category, COUNT(*) AS conversations,
-                        CAST(COUNT(*) AS DOUBLE) / MAX(n.total) AS share
-                 FROM (SELECT unnest(string_to_array(categories, ',')) AS k FROM c WHERE categories IS NOT NULL) x, n
-                 GROUP BY k ORDER BY conversations DESC, category"
-            ),
-        )
-        .await?;
-        let mw = message_filter(&q);
-        let neg = json_rows(
-            &ctx,
-            &format!(
-                "SELECT k AS category, CAST(avg(CASE WHEN sentiment < {NEGATIVE_BELOW} THEN 1.0 ELSE 0.0 END) AS DOUBLE) AS negative_share
-                 FROM (SELECT unnest(string_to_array(categories, ',')) AS k, sentiment FROM messages WHERE {mw} AND categories IS NOT NULL) x
-                 GROUP BY k"
-            ),
-        )
-        .await?;
-        let categories: Vec<Value> = cats
-            .into_iter()
-            .map(|mut c| {
-                let share = neg
-                    .iter()
-                    .find(|n| n["category"] == c["category"])
-                    .map(|n| n["negative_share"].clone())
-                    .unwrap_or(Value::Null);
-                c["negative_share"] = share;
-                c
-            })
-            .collect();
-        let sentiment = json_rows(
-            &ctx,
-            &format!(
-                "SELECT CAST(local_date AS VARCHAR) AS t, CAST(avg(sentiment) AS DOUBLE) AS mean,
-                        CAST(avg(CASE WHEN sentiment < {NEGATIVE_BELOW} THEN 1.0 ELSE 0.0 END) AS DOUBLE) AS negative_share,
-                        COUNT(*) AS messages
-                 FROM messages WHERE {mw} GROUP BY 1 ORDER BY 1"
-            ),
-        )
-        .await?;
-        let texts: Vec<String> = json_rows(
-            &ctx,
-            &format!(
-                "SELECT COALESCE(text_masked, text) AS x FROM messages WHERE {mw} AND sentiment < {NEGATIVE_BELOW} ORDER BY ts DESC LIMIT 3000"
-            ),
-        )
-        .await?
-        .into_iter()
-        .filter_map(|r| r["x"].as_str().map(str::to_string))
-        .collect();
-        let keywords = keywords_of(&texts);
-        let urgent = json_rows(
-            &ctx,
-            &format!(
-                "SELECT conversation_id, shop_id, CAST(ts AS VARCHAR) AS ts, COALESCE(text_masked, text) AS text, categories
-                 FROM messages WHERE {mw} AND urgent ORDER BY ts DESC LIMIT 50"
-            ),
-        )
-        .await?
-        .into_iter()
-        .map(|mut r| {
-            let cats: Vec<Value> = r["categories"]
-                .as_str()
-                .unwrap_or("")
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(|s| Value::String(s.into()))
-                .collect();
-            r["categories"] = Value::Array(cats);
-            r
-        })
-        .collect::<Vec<_>>();
-        Ok(json!({"categories": categories, "sentiment": sentiment, "keywords": keywords, "urgent": urgent}))
+        let c = kefu_analytics::complaints::complaints(&ctx, &q).await?;
+        Ok(serde_json::to_value(c).map_err(|e| ApiError::internal(e.to_string()))?)
     })
     .await
-}
-
-/// TF-IDF keywords of the negative messages, with how many messages name each.
-fn keywords_of(texts: &[String]) -> Vec<Value> {
-    static SEG: std::sync::OnceLock<kefu_text::keywords::Segmenter> = std::sync::OnceLock::new();
-    if texts.is_empty() {
-        return Vec::new();
-    }
-    let seg = SEG.get_or_init(kefu_text::keywords::Segmenter::new);
-    let all = texts.join("\n");
-    seg.keywords(&all, 30, kefu_text::keywords::KeywordMethod::Tfidf)
-        .into_iter()
-        .map(|k| {
-            let count = texts.iter().filter(|t| t.contains(&k.word)).count();
-            json!({"word": k.word, "weight": k.weight, "count": count})
-        })
-        .collect()
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -209,7 +209,9 @@ impl Store {
 
     /// Starts an append to a table; nothing is visible until [`Appender::commit`].
     pub async fn appender(&self, name: &str) -> Result<Appender> {
-        let table = self.load(name).await?;
+        let table = self
+            .upgrade(self.load(name).await?, &self.def(name)?)
+            .await?;
         let writer = RecordBatchWriter::for_table(&table)
             .map_err(delta_err(name))?
             .with_target_file_size(128 * 1024 * 1024);
@@ -223,6 +225,40 @@ impl Store {
             always: false,
             rows: 0,
         })
+    }
+
+    /// Adds the columns a newer kefu defines that the stored table lacks (nullable,
+    /// so older files read them as null): a store written by an earlier version
+    /// keeps taking appends instead of failing on a schema mismatch.
+    async fn upgrade(&self, table: DeltaTable, def: &TableDef) -> Result<DeltaTable> {
+        let stored: HashSet<String> = {
+            let snapshot = table.snapshot().map_err(delta_err(&def.name))?;
+            snapshot
+                .schema()
+                .fields()
+                .map(|f| f.name().to_string())
+                .collect()
+        };
+        let missing: Vec<_> = def
+            .schema
+            .fields()
+            .iter()
+            .filter(|f| !stored.contains(f.name()) && f.is_nullable())
+            .map(|f| f.as_ref().clone())
+            .collect();
+        if missing.is_empty() {
+            return Ok(table);
+        }
+        let kernel: StructType = (&Schema::new(missing))
+            .try_into_kernel()
+            .map_err(|e| StoreError::Other(format!("schema of {}: {e}", def.name)))?;
+        tracing::info!(table = %def.name, columns = kernel.fields().len(), "adding new columns");
+        let fields: Vec<_> = kernel.fields().cloned().collect();
+        table
+            .add_columns()
+            .with_fields(fields)
+            .await
+            .map_err(delta_err(&def.name))
     }
 
     /// URIs of the current snapshot's files whose `column` partition value is one of

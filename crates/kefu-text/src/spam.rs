@@ -20,7 +20,9 @@ static LINK: LazyLock<Regex> = LazyLock::new(|| {
 });
 static CONTACT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
-        r"(?i)(加|\+|添加|联系|私聊|找我|咨询)\s*(我|v|vx|wx|微信|薇信|威信|微|q|qq|扣扣|企鹅|群)",
+        // "加我" is a swap; "联系我" / "找我" alone are a customer asking to be called.
+        r"(?i)(加|\+|添加)\s*(我|v|vx|wx|微信|薇信|威信|微|q|qq|扣扣|企鹅|群)",
+        r"|(?i)(联系|私聊|找我|咨询)\s*(v|vx|wx|微信|薇信|威信|q|qq|扣扣|企鹅|群)",
         r"|(vx|wx|v信|微信号?|qq号?|扣扣|q群|企鹅号)\s*[:：]?\s*[a-z0-9_-]{5,}",
     ))
     .unwrap()
@@ -126,6 +128,10 @@ mod tests {
         assert_eq!(kind("好货分享 http://t.cn/abc123"), Some("link"));
         assert_eq!(kind("便宜货加微信abc12345"), Some("contact"));
         assert_eq!(kind("加vx: shop8888 有优惠"), Some("contact"));
+        // Asking to be called back is not contact swapping.
+        assert_eq!(kind("包裹破损，联系我13812345678"), None);
+        assert_eq!(kind("客服联系我了，很满意"), None);
+        assert_eq!(kind("有问题私聊vx: shop8888"), Some("contact"));
         assert_eq!(kind("兼职刷单日赚三百"), Some("ad"));
         assert_eq!(kind("好好好好好好好好好好好好好好"), Some("repeated"));
         assert_eq!(kind("好评好评好评好评好评好评好评"), Some("repeated"));

@@ -112,6 +112,14 @@ pub fn urgency(text: &str, sentiment: f32) -> Vec<UrgencyReason> {
         if after.starts_with("过") || after.starts_with("了的") {
             continue;
         }
+        // Hotlines are whole numbers: 12345 inside a phone number (138 1234 5678)
+        // or 315 inside an order number is not a threat.
+        let digit = |c: Option<char>| c.is_some_and(|c| c.is_ascii_digit());
+        if m.as_str().starts_with(|c: char| c.is_ascii_digit())
+            && (digit(text[..m.start()].chars().next_back()) || digit(after.chars().next()))
+        {
+            continue;
+        }
         // `投诉也没用`: weighing a complaint is not making one.
         if ["也没用", "没用", "有用吗", "有什么用"]
             .iter()
@@ -210,6 +218,9 @@ mod tests {
     #[test]
     fn mentions_negations_and_others_are_not() {
         assert!(kinds("#12315#质量问题").is_empty());
+        // Hotline numbers inside longer digit runs are not hotlines.
+        assert!(kinds("物流太慢了，联系我13812345678").is_empty());
+        assert!(kinds("订单号2026031512345怎么还没发").is_empty());
         assert!(kinds("这个牌子媒体都曝光过").is_empty());
         assert!(kinds("我不会投诉的，算了").is_empty());
         assert!(kinds("被人投诉了").is_empty());

@@ -95,15 +95,46 @@ fn enrich_messages(a: &kefu_text::Analyzer, rows: &mut [MessageRecord]) {
     }
 }
 
-/// Reviews get sentiment and a spam verdict.
+/// Reviews get categories, sentiment, urgency, a spam verdict and a masked copy.
 fn enrich_reviews(a: &kefu_text::Analyzer, rows: &mut [ReviewRecord]) {
     let results = {
         let texts: Vec<&str> = rows.iter().map(|r| r.text_raw.as_str()).collect();
         a.analyze_batch(&texts)
     };
     for (r, x) in rows.iter_mut().zip(results) {
+        r.text_masked = Some(x.masked);
+        r.categories = x.labels;
         r.sentiment = Some(x.sentiment);
+        r.urgent = Some(x.urgent);
         r.spam = Some(x.spam.is_some());
+    }
+}
+
+/// Survey comments get the same reading as reviews; surveys without a comment keep
+/// every text column empty.
+fn enrich_surveys(a: &kefu_text::Analyzer, rows: &mut [SurveyRecord]) {
+    let idx: Vec<usize> = (0..rows.len())
+        .filter(|&i| {
+            rows[i]
+                .comment
+                .as_deref()
+                .is_some_and(|c| !c.trim().is_empty())
+        })
+        .collect();
+    let results = {
+        let texts: Vec<&str> = idx
+            .iter()
+            .map(|&i| rows[i].comment.as_deref().unwrap_or(""))
+            .collect();
+        a.analyze_batch(&texts)
+    };
+    for (i, x) in idx.into_iter().zip(results) {
+        let s = &mut rows[i];
+        s.comment_masked = Some(x.masked);
+        s.categories = x.labels;
+        s.sentiment = Some(x.sentiment);
+        s.urgent = Some(x.urgent);
+        s.spam = Some(x.spam.is_some());
     }
 }
 
@@ -145,6 +176,11 @@ impl BatchingSink {
             && let Some(a) = self.text
         {
             enrich_reviews(a, &mut self.reviews);
+        }
+        if self.surveys.len() >= n
+            && let Some(a) = self.text
+        {
+            enrich_surveys(a, &mut self.surveys);
         }
         if self.messages.len() >= n {
             Self::ship(&self.tx, Table::Messages, &mut self.messages)?;

@@ -10,11 +10,12 @@ const pctAxis = (v: number) => `${Math.round(v * 100)}%`;
 
 export function renderComplaints(ctx: Ctx): void {
   const urgent = h('ul', { class: 'urgent', 'data-testid': 'urgent-list' }, h('li', { class: 'muted' }, t('loading')));
+  const urgentHead = h('h3', { 'data-testid': 'urgent-head' }, t('c_urgent'));
   ctx.root.append(
     pageHead(t('nav_complaints')),
     grid('two', chartBox('categories', t('c_categories')), chartBox('keywords', t('c_keywords'))),
-    grid('one', chartBox('sentiment', t('c_sentiment'))),
-    h('section', { class: 'card' }, h('header', { class: 'card-head' }, h('h3', {}, t('c_urgent'))), urgent),
+    grid('two', chartBox('sentiment', t('c_sentiment')), chartBox('comments', t('c_comments'))),
+    h('section', { class: 'card' }, h('header', { class: 'card-head' }, urgentHead), urgent),
   );
 
   load(
@@ -57,6 +58,19 @@ export function renderComplaints(ctx: Ctx): void {
         (x) => (ts[x] ? drill(ctx, seriesDrill('day', ts[x].slice(0, 10))) : null),
       );
 
+      // What survey comments are about; a bar opens the conversations whose survey
+      // comment carries that category.
+      const com = c.survey_comments ?? [];
+      fill(
+        ctx.root,
+        'comments',
+        hasData(com.map((x) => x.comments))
+          ? barOption(com.map((x) => categoryLabel(x.category)), com.map((x) => x.comments), { horizontal: true, name: t('c_comments_n') })
+          : null,
+        (_, y) => (com[y] ? drill(ctx, { where: commentWhere(com[y].category) }) : null),
+      );
+
+      urgentHead.textContent = `${t('c_urgent')} (${c.urgent_messages ?? c.urgent.length})`;
       urgent.replaceChildren(
         ...(c.urgent.length
           ? c.urgent.map((u) =>
@@ -76,7 +90,7 @@ export function renderComplaints(ctx: Ctx): void {
           : [h('li', { class: 'muted' }, t('no_data'))]),
       );
     },
-    ['categories', 'keywords', 'sentiment'],
+    ['categories', 'keywords', 'sentiment', 'comments'],
     () => urgent.replaceChildren(h('li', { class: 'muted' }, t('error'))),
   );
 }
@@ -85,4 +99,10 @@ export function renderComplaints(ctx: Ctx): void {
 function keywordWhere(word: string): string {
   const like = `'%${word.replace(/'/g, "''").replace(/[%_]/g, '')}%'`;
   return `conversation_id IN (SELECT conversation_id FROM messages WHERE sender = 'customer' AND COALESCE(text_masked, text) LIKE ${like})`;
+}
+
+/** Conversations whose survey comment carries the category. */
+function commentWhere(category: string): string {
+  const like = `'%,${category.replace(/'/g, "''").replace(/[%_]/g, '')},%'`;
+  return `conversation_id IN (SELECT conversation_id FROM surveys WHERE (',' || COALESCE(categories, '') || ',') LIKE ${like})`;
 }

@@ -159,6 +159,11 @@ pub fn survey(
         dimension: dimension.to_string(),
         comment: None,
         local_date: ts.with_timezone(&Shanghai).date_naive(),
+        comment_masked: None,
+        categories: Vec::new(),
+        sentiment: None,
+        urgent: None,
+        spam: None,
         source_file: "golden".to_string(),
         source_row: 0,
     }

@@ -18,6 +18,20 @@ use kefu_model::config::ThreeMinReading;
 use kefu_model::{Sender, ShopConfig};
 
 fn ctx() -> SessionContext {
+    let (m, o, s) = sources();
+    let f = build_all(&m, &o, &s, |_| ShopConfig::default()).unwrap();
+    let ctx = SessionContext::new();
+    register_facts(&ctx, &f).unwrap();
+    ctx
+}
+
+type Sources = (
+    Vec<kefu_model::MessageRecord>,
+    Vec<kefu_model::OrderRecord>,
+    Vec<kefu_model::SurveyRecord>,
+);
+
+fn sources() -> Sources {
     let m = all(vec![
         Conv::new("k1", "u1")
             .c("2026-11-11 10:00:00")
@@ -110,10 +124,7 @@ fn ctx() -> SessionContext {
         ), // after-sales
         order("O3", "u4", "2026-11-20 09:00:00", None, 70.0),  // outside the window
     ];
-    let f = build_all(&m, &o, &s, |_| ShopConfig::default()).unwrap();
-    let ctx = SessionContext::new();
-    register_facts(&ctx, &f).unwrap();
-    ctx
+    (m, o, s)
 }
 
 fn close(a: Option<f64>, b: f64) {
@@ -449,6 +460,7 @@ async fn complaint_categories_by_hand() {
     let r = report(&ctx, &q).await.unwrap();
     let got: Vec<(&str, i64, f64)> = r
         .complaints
+        .categories
         .iter()
         .map(|c| (c.category.as_str(), c.conversations, c.share.unwrap()))
         .collect();
@@ -484,4 +496,140 @@ async fn complaint_categories_by_hand() {
         .map(|b| (b.key.as_str(), b.body.volume.conversations))
         .collect();
     assert_eq!(keys, vec![("-", 1), ("logistics", 2), ("quality", 2)]);
+}
+
+/// The rest of the complaints section, from the kefu-text columns (set here by hand
+/// as ingest would). Customer messages with a sentiment (negative below 0.4):
+/// * 11-11: k1#0 logistics 0.1 「快递三天还没到，物流太慢了」; k1#1 0.8; k2#0 logistics
+///   0.9; k2#1 quality 0.2, urgent 「质量太差，我要投诉到12315」.
+/// * 11-12: k3#0 quality 0.3; k4#0 0.6.
+///
+/// Negative: k1#0, k2#1, k3#0 = 3 of 6 → 0.5. Logistics messages: 0.1, 0.9 → 1 of 2
+/// negative = 0.5; quality: 0.2, 0.3 → 1.0. By day: 11-11 mean (0.1+0.8+0.9+0.2)/4 =
+/// 0.5, negative 2/4; 11-12 mean 0.45, negative 1/2. One urgent message (k2).
+/// Keywords come from the three negative texts: 物流 is in one of them.
+/// Survey comments: sv1 service, 5 of 1–5 → 1.0; sv2 quality, 1 of the 3-level scale
+/// (stored 1/3/5) → 0.0; sv4 logistics + quality, 10 of 0–10 → 1.0. Three commented
+/// responses: quality 2 (2/3, mean 0.5), logistics 1 (1/3, 1.0), service 1 (1/3, 1.0).
+#[tokio::test]
+async fn complaint_detail_by_hand() {
+    let (mut m, o, mut s) = sources();
+    let mut set = |conv: &str, nth: usize, sentiment: f32, text: &str, urgent: bool| {
+        let msg = m
+            .iter_mut()
+            .filter(|x| x.conversation_id == conv && x.sender == Sender::Customer)
+            .nth(nth)
+            .unwrap();
+        msg.sentiment = Some(sentiment);
+        msg.text = text.to_string();
+        msg.text_masked = Some(text.to_string());
+        msg.urgent = Some(urgent);
+    };
+    set("k1", 0, 0.1, "快递三天还没到，物流太慢了", false);
+    set("k1", 1, 0.8, "好的谢谢", false);
+    set("k2", 0, 0.9, "发什么快递", false);
+    set("k2", 1, 0.2, "质量太差，我要投诉到12315", true);
+    set("k3", 0, 0.3, "衣服起球了", false);
+    set("k4", 0, 0.6, "在吗", false);
+    let mut comment = |id: &str, text: &str, cats: &[&str]| {
+        let sv = s.iter_mut().find(|x| x.survey_id == id).unwrap();
+        sv.comment = Some(text.to_string());
+        sv.comment_masked = Some(text.to_string());
+        sv.categories = cats.iter().map(|c| c.to_string()).collect();
+        sv.sentiment = Some(0.5);
+    };
+    comment("sv1", "客服态度很好", &["service"]);
+    comment("sv2", "质量差", &["quality"]);
+    comment("sv4", "物流慢，质量也一般", &["logistics", "quality"]);
+
+    let f = build_all(&m, &o, &s, |_| ShopConfig::default()).unwrap();
+    let ctx = SessionContext::new();
+    register_facts(&ctx, &f).unwrap();
+    use datafusion::datasource::MemTable;
+    use kefu_model::ToBatch;
+    let mb = kefu_model::MessageRecord::to_batch(&m).unwrap();
+    let sb = kefu_model::SurveyRecord::to_batch(&s).unwrap();
+    ctx.register_table(
+        "messages",
+        std::sync::Arc::new(MemTable::try_new(mb.schema(), vec![vec![mb]]).unwrap()),
+    )
+    .unwrap();
+    ctx.register_table(
+        "surveys",
+        std::sync::Arc::new(MemTable::try_new(sb.schema(), vec![vec![sb]]).unwrap()),
+    )
+    .unwrap();
+
+    let q = ReportQuery {
+        readings: Readings::from(&ShopConfig::default()),
+        ..Default::default()
+    };
+    let c = report(&ctx, &q).await.unwrap().complaints;
+    let cats: Vec<(&str, i64)> = c
+        .categories
+        .iter()
+        .map(|x| (x.category.as_str(), x.conversations))
+        .collect();
+    assert_eq!(cats, vec![("logistics", 2), ("quality", 2)]);
+    close(c.categories[0].negative_share, 0.5);
+    close(c.categories[1].negative_share, 1.0);
+    close(c.negative_share, 0.5);
+
+    let days: Vec<(&str, i64)> = c
+        .sentiment
+        .iter()
+        .map(|d| (d.t.as_str(), d.messages))
+        .collect();
+    assert_eq!(days, vec![("2026-11-11", 4), ("2026-11-12", 2)]);
+    assert!((c.sentiment[0].mean.unwrap() - 0.5).abs() < 1e-6);
+    assert!((c.sentiment[1].mean.unwrap() - 0.45).abs() < 1e-6);
+    close(c.sentiment[0].negative_share, 0.5);
+    close(c.sentiment[1].negative_share, 0.5);
+
+    assert_eq!((c.urgent.len(), c.urgent_messages), (1, 1));
+    assert_eq!(c.urgent[0].conversation_id, "k2");
+    assert_eq!(c.urgent[0].categories, vec!["quality".to_string()]);
+    assert!(c.urgent[0].text.contains("12315"));
+
+    let wuliu = c.keywords.iter().find(|k| k.word == "物流");
+    assert_eq!(wuliu.map(|k| k.count), Some(1), "{:?}", c.keywords);
+    assert!(c.keywords.iter().all(|k| (1..=3).contains(&k.count)));
+
+    let comments: Vec<(&str, i64)> = c
+        .survey_comments
+        .iter()
+        .map(|x| (x.category.as_str(), x.comments))
+        .collect();
+    assert_eq!(
+        comments,
+        vec![("quality", 2), ("logistics", 1), ("service", 1)]
+    );
+    close(c.survey_comments[0].share, 2.0 / 3.0);
+    close(c.survey_comments[0].mean_score, 0.5);
+    close(c.survey_comments[1].mean_score, 1.0);
+    close(c.survey_comments[2].mean_score, 1.0);
+
+    let text = report(&ctx, &q).await.unwrap().render_text();
+    assert!(text.contains("负面 negative 50.0%"), "{text}");
+    assert!(text.contains("评价留言 Survey comments"), "{text}");
+
+    // Filtered to quality: its two messages are both negative, the urgent one stays.
+    let only = report(
+        &ctx,
+        &ReportQuery {
+            category: Some("quality".into()),
+            ..q
+        },
+    )
+    .await
+    .unwrap()
+    .complaints;
+    close(only.negative_share, 1.0);
+    assert_eq!(only.urgent.len(), 1);
+    let comments: Vec<(&str, i64)> = only
+        .survey_comments
+        .iter()
+        .map(|x| (x.category.as_str(), x.comments))
+        .collect();
+    assert_eq!(comments, vec![("quality", 2), ("logistics", 1)]);
 }

@@ -112,3 +112,90 @@ async fn strings_come_back_as_utf8() {
     // The partition column lives in the paths, not in the query schema.
     assert!(store.sql("SELECT month FROM messages").await.is_err());
 }
+
+/// A store written before a column existed keeps working: the next append adds the
+/// column (older rows read it as null) instead of failing on a schema mismatch.
+#[tokio::test]
+async fn a_newer_schema_adds_its_nullable_columns() {
+    use datafusion::arrow::array::{Array, Int64Array, RecordBatch, StringArray};
+    use datafusion::arrow::datatypes::{Field, Schema};
+    use kefu_store::TableDef;
+    use std::sync::Arc;
+
+    let dir = tempfile::tempdir().unwrap();
+    let old = Arc::new(Schema::new(vec![
+        Field::new("row_key", DataType::Int64, false),
+        Field::new("month", DataType::Utf8, false),
+    ]));
+    let new = Arc::new(Schema::new(vec![
+        Field::new("row_key", DataType::Int64, false),
+        Field::new("note", DataType::Utf8, true),
+        Field::new("month", DataType::Utf8, false),
+    ]));
+    let store = Store::open(dir.path())
+        .await
+        .unwrap()
+        .with_tables(vec![TableDef::new("t", old.clone(), &["month"])])
+        .await
+        .unwrap();
+    let mut a = store.appender("t").await.unwrap();
+    a.write(
+        RecordBatch::try_new(
+            old,
+            vec![
+                Arc::new(Int64Array::from(vec![1, 2])),
+                Arc::new(StringArray::from(vec!["2026-11", "2026-11"])),
+            ],
+        )
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    a.commit(serde_json::Map::new()).await.unwrap();
+
+    let store = Store::open(dir.path())
+        .await
+        .unwrap()
+        .with_tables(vec![TableDef::new("t", new.clone(), &["month"])])
+        .await
+        .unwrap();
+    let mut a = store.appender("t").await.unwrap();
+    a.write(
+        RecordBatch::try_new(
+            new,
+            vec![
+                Arc::new(Int64Array::from(vec![3])),
+                Arc::new(StringArray::from(vec![Some("新")])),
+                Arc::new(StringArray::from(vec!["2026-12"])),
+            ],
+        )
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    a.commit(serde_json::Map::new()).await.unwrap();
+    let out = store
+        .sql("SELECT row_key, note FROM t ORDER BY row_key")
+        .await
+        .unwrap();
+    let got: Vec<(i64, Option<String>)> = out
+        .iter()
+        .flat_map(|b| {
+            let k = b
+                .column(0)
+                .as_any()
+                .downcast_ref::<Int64Array>()
+                .unwrap()
+                .clone();
+            let n = b
+                .column(1)
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .unwrap()
+                .clone();
+            (0..b.num_rows())
+                .map(move |i| (k.value(i), (!n.is_null(i)).then(|| n.value(i).to_string())))
+        })
+        .collect();
+    assert_eq!(got, vec![(1, None), (2, None), (3, Some("新".to_string()))]);
+}

@@ -370,6 +370,9 @@ fn dashboard_in_headless_chromium() {
         .env("KEFU_ARTIFACTS", &artifacts)
         .output()
         .expect("node is required for the browser test");
+    // The step log beside the screenshots, pass or fail.
+    let _ = std::fs::create_dir_all(&artifacts);
+    let _ = std::fs::write(artifacts.join("e2e.log"), &out.stdout);
     assert!(
         out.status.success(),
         "browser test failed:\n{}\n{}",

@@ -254,3 +254,133 @@ fn report_on_a_hand_worked_store() {
     let by_shop = kefu_json(data.path(), &["report", "--json", "--by", "shop"]);
     assert_eq!(by_shop["breakdown"].as_array().unwrap().len(), 1);
 }
+
+/// kefu-text reads customer messages, survey comments and reviews at ingest: masked
+/// copies (the phone number keeps 3 + 4 digits), categories, sentiment, urgency,
+/// spam. Agent messages get only the masked copy; surveys without a comment nothing.
+#[test]
+fn text_understanding_enriches_messages_comments_and_reviews() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path();
+    let chat = dir.join("chat.csv");
+    std::fs::write(
+        &chat,
+        "message_id,conversation_id,shop_id,platform,channel,ts,sender,agent_id,customer_id,text,kind,product_id,order_id
+m1,c1,s1,douyin,chat,2026-11-11 09:00:00,customer,,u1,快递一周了还没到，再不处理我就投诉到12315，电话13812345678,,,
+m2,c1,s1,douyin,chat,2026-11-11 09:01:00,agent,a1,u1,已登记您的电话13812345678,,,
+",
+    )
+    .unwrap();
+    let surveys = dir.join("surveys.csv");
+    std::fs::write(
+        &surveys,
+        "conversation_id,customer_id,agent_id,ts,score,scale,dimension,comment
+c1,u1,a1,2026-11-11 09:30:00,1,5,overall,物流太慢了，包裹破损，联系我13812345678
+c1,u1,a1,2026-11-11 09:30:00,5,5,attitude,
+",
+    )
+    .unwrap();
+    let reviews = dir.join("reviews.csv");
+    std::fs::write(
+        &reviews,
+        "review_id,shop_id,product_id,customer_id,ts,rating,text
+r1,s1,p1,u1,2026-11-12 10:00:00,1,质量太差了，穿一次就开线
+r2,s1,p1,u2,2026-11-12 11:00:00,5,加微信abc12345领红包，加微信abc12345领红包
+",
+    )
+    .unwrap();
+    let files: Vec<&str> = [&chat, &surveys, &reviews]
+        .iter()
+        .map(|p| p.to_str().unwrap())
+        .collect();
+    let mut args = vec!["ingest", "--json"];
+    args.extend(files);
+    let out = kefu_json(dir, &args);
+    assert_eq!(out["quarantined"], 0, "{out}");
+
+    let m = kefu_json(
+        dir,
+        &[
+            "query",
+            "--json",
+            "SELECT message_id, text_masked, categories, sentiment, urgent FROM messages ORDER BY message_id",
+        ],
+    );
+    let masked = m[0]["text_masked"].as_str().unwrap();
+    assert!(
+        masked.contains("138****5678") && !masked.contains("13812345678"),
+        "{masked}"
+    );
+    assert!(
+        m[0]["categories"].as_str().unwrap().contains("logistics"),
+        "{m}"
+    );
+    assert!(m[0]["sentiment"].as_f64().unwrap() < 0.4, "{m}");
+    assert_eq!(m[0]["urgent"], true);
+    // The agent's message: masked, not classified.
+    assert!(
+        m[1]["text_masked"]
+            .as_str()
+            .unwrap()
+            .contains("138****5678")
+    );
+    assert!(
+        m[1]["sentiment"].is_null() && m[1]["categories"].is_null(),
+        "{m}"
+    );
+
+    let s = kefu_json(
+        dir,
+        &[
+            "query",
+            "--json",
+            "SELECT dimension, comment_masked, categories, sentiment, spam FROM surveys ORDER BY dimension",
+        ],
+    );
+    // attitude (no comment) first, then overall.
+    assert!(
+        s[0]["comment_masked"].is_null() && s[0]["sentiment"].is_null(),
+        "{s}"
+    );
+    let c = s[1]["comment_masked"].as_str().unwrap();
+    assert!(
+        c.contains("138****5678") && !c.contains("13812345678"),
+        "{c}"
+    );
+    assert!(
+        s[1]["categories"].as_str().unwrap().contains("logistics"),
+        "{s}"
+    );
+    assert!(s[1]["sentiment"].as_f64().unwrap() < 0.4, "{s}");
+    assert_eq!(s[1]["spam"], false);
+
+    let r = kefu_json(
+        dir,
+        &[
+            "query",
+            "--json",
+            "SELECT review_id, categories, sentiment, spam, urgent, text_masked FROM reviews ORDER BY review_id",
+        ],
+    );
+    assert!(
+        r[0]["categories"].as_str().unwrap().contains("quality"),
+        "{r}"
+    );
+    assert!(r[0]["sentiment"].as_f64().unwrap() < 0.4, "{r}");
+    assert_eq!(
+        (r[0]["spam"].clone(), r[1]["spam"].clone()),
+        (false.into(), true.into())
+    );
+    assert!(r[1]["text_masked"].is_string());
+
+    // The report's complaints section counts the survey comment under logistics.
+    let rep = kefu_json(dir, &["report", "--json"]);
+    let comments = rep["complaints"]["survey_comments"].as_array().unwrap();
+    assert!(
+        comments
+            .iter()
+            .any(|x| x["category"] == "logistics" && x["comments"] == 1),
+        "{rep}"
+    );
+    assert_eq!(rep["complaints"]["urgent_messages"], 1);
+}
