@@ -13,7 +13,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use kefu_model::config::{ConversionEvent, CsatAttribution, RoundStart};
 use kefu_model::{MessageKind, MessageRecord, OrderRecord, Sender, ShopConfig, SurveyRecord};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The within-T buckets of METRICS.md, in seconds, with their report labels.
 pub const WITHIN_T: [(&str, f64); 7] = [
@@ -54,20 +54,24 @@ enum Class {
 }
 
 fn classify(m: &MessageRecord) -> Class {
-    match &m.kind {
+    classify_parts(m.sender, &m.kind)
+}
+
+fn classify_parts(sender: Sender, kind: &MessageKind) -> Class {
+    match kind {
         MessageKind::Transfer => return Class::Transfer,
         MessageKind::Resolve => return Class::Resolve,
         MessageKind::Reopen => return Class::Reopen,
         _ => {}
     }
-    match m.sender {
+    match sender {
         Sender::Customer => Class::Customer,
-        Sender::Bot => match &m.kind {
+        Sender::Bot => match kind {
             MessageKind::Greeting => Class::BotGreeting,
             _ => Class::Bot,
         },
         Sender::System => Class::System,
-        Sender::Agent => match &m.kind {
+        Sender::Agent => match kind {
             MessageKind::Greeting | MessageKind::AutoReply => Class::Auto,
             MessageKind::Other(k) if k == "system" => Class::System,
             _ => Class::Human,
@@ -78,10 +82,58 @@ fn classify(m: &MessageRecord) -> Class {
 /// Ties at one instant: a reopen opens its cycle first, then customer messages,
 /// then replies (a reply stamped the same second answers the question); then id.
 fn tie_rank(m: &MessageRecord) -> u8 {
-    match classify(m) {
+    tie_rank_of(m.sender, &m.kind)
+}
+
+fn tie_rank_of(sender: Sender, kind: &MessageKind) -> u8 {
+    match classify_parts(sender, kind) {
         Class::Reopen => 0,
         Class::Customer => 1,
         _ => 2,
+    }
+}
+
+/// Which customer a conversation belongs to, message by message, by the rule
+/// [`build_all`] groups with: the customer of its earliest message naming one (ties:
+/// [`tie_rank`], then message id). Lets a store plan groups from a narrow scan.
+#[derive(Debug, Default)]
+pub struct ConversationCustomers {
+    first: HashMap<(String, String), (DateTime<Utc>, u8, String, String)>,
+}
+
+impl ConversationCustomers {
+    /// One message: its shop, conversation, customer id (if any), instant, sender,
+    /// kind and message id.
+    #[allow(clippy::too_many_arguments)]
+    pub fn see(
+        &mut self,
+        shop: &str,
+        conversation: &str,
+        customer: Option<&str>,
+        ts: DateTime<Utc>,
+        sender: Sender,
+        kind: &MessageKind,
+        message_id: &str,
+    ) {
+        let Some(c) = customer else { return };
+        let here = (ts, tie_rank_of(sender, kind), message_id, c);
+        let key = (shop.to_string(), conversation.to_string());
+        match self.first.get_mut(&key) {
+            Some(e) if (e.0, e.1, e.2.as_str(), e.3.as_str()) <= here => {}
+            Some(e) => *e = (here.0, here.1, here.2.to_string(), here.3.to_string()),
+            None => {
+                self.first
+                    .insert(key, (here.0, here.1, here.2.to_string(), here.3.to_string()));
+            }
+        }
+    }
+
+    /// The group customer of a conversation: its customer, or for a conversation no
+    /// message names a customer in, the conversation id itself.
+    pub fn group_of<'a>(&'a self, shop: &str, conversation: &'a str) -> &'a str {
+        self.first
+            .get(&(shop.to_string(), conversation.to_string()))
+            .map_or(conversation, |e| e.3.as_str())
     }
 }
 
@@ -294,10 +346,21 @@ pub fn build_group_with(
     cfg: &ShopConfig,
     clock: &ShopClock,
 ) -> GroupFacts {
+    build_group_refs(msgs.iter().collect(), orders, surveys, cfg, clock)
+}
+
+/// [`build_group_with`] over borrowed messages, so [`build_all`] splits a load into
+/// groups without copying it.
+fn build_group_refs(
+    mut sorted: Vec<&MessageRecord>,
+    orders: &[OrderRecord],
+    surveys: &[SurveyRecord],
+    cfg: &ShopConfig,
+    clock: &ShopClock,
+) -> GroupFacts {
     let mut out = GroupFacts::default();
 
     // Sort and drop exact duplicate message ids (an overlapping re-ingest).
-    let mut sorted: Vec<&MessageRecord> = msgs.iter().collect();
     sorted.sort_by(|a, b| {
         (a.ts, tie_rank(a), &a.message_id).cmp(&(b.ts, tie_rank(b), &b.message_id))
     });
@@ -873,15 +936,15 @@ pub fn build_all(
                 .or_insert(here);
         }
     }
-    let mut groups: BTreeMap<(String, String), Vec<MessageRecord>> = BTreeMap::new();
-    let mut conv_group: BTreeMap<(String, String), (String, String)> = BTreeMap::new();
+    let mut groups: BTreeMap<(&str, &str), Vec<&MessageRecord>> = BTreeMap::new();
+    let mut conv_group: BTreeMap<(&str, &str), (&str, &str)> = BTreeMap::new();
     for m in msgs {
         let cust = conv_customer
             .get(&(m.shop_id.as_str(), m.conversation_id.as_str()))
             .map_or(m.conversation_id.as_str(), |e| e.3);
-        let key = (m.shop_id.clone(), cust.to_string());
-        conv_group.insert((m.shop_id.clone(), m.conversation_id.clone()), key.clone());
-        groups.entry(key).or_default().push(m.clone());
+        let key = (m.shop_id.as_str(), cust);
+        conv_group.insert((m.shop_id.as_str(), m.conversation_id.as_str()), key);
+        groups.entry(key).or_default().push(m);
     }
     // Orders and surveys indexed by group once (a scan per group is quadratic).
     let mut orders_of: BTreeMap<(&str, &str), Vec<&OrderRecord>> = BTreeMap::new();
@@ -893,42 +956,42 @@ pub fn build_all(
                 .push(o);
         }
     }
-    let mut surveys_of: BTreeMap<(String, String), Vec<&SurveyRecord>> = BTreeMap::new();
+    let mut surveys_of: BTreeMap<(&str, &str), Vec<&SurveyRecord>> = BTreeMap::new();
     for s in surveys {
         let by_conv = s
             .conversation_id
-            .as_ref()
-            .and_then(|c| conv_group.get(&(s.shop_id.clone(), c.clone())));
+            .as_deref()
+            .and_then(|c| conv_group.get(&(s.shop_id.as_str(), c)));
         let key = match (by_conv, &s.customer_id) {
-            (Some(k), _) => k.clone(),
-            (None, Some(c)) => (s.shop_id.clone(), c.clone()),
+            (Some(k), _) => *k,
+            (None, Some(c)) => (s.shop_id.as_str(), c.as_str()),
             (None, None) => continue,
         };
         surveys_of.entry(key).or_default().push(s);
     }
     let mut clocks: BTreeMap<&str, (ShopConfig, ShopClock)> = BTreeMap::new();
     for (shop, _) in groups.keys() {
-        if !clocks.contains_key(shop.as_str()) {
+        if !clocks.contains_key(shop) {
             let cfg = cfg_of(shop);
             let clock = ShopClock::new(&cfg)?;
-            clocks.insert(shop.as_str(), (cfg, clock));
+            clocks.insert(shop, (cfg, clock));
         }
     }
     // Groups are independent: build them on every core, keep their order.
-    let groups: Vec<_> = groups.iter().collect();
+    let groups: Vec<_> = groups.into_iter().collect();
     let built: Vec<GroupFacts> = groups
-        .par_iter()
+        .into_par_iter()
         .map(|((shop, cust), gm)| {
-            let (cfg, clock) = &clocks[shop.as_str()];
+            let (cfg, clock) = &clocks[shop];
             let go: Vec<OrderRecord> = orders_of
-                .get(&(shop.as_str(), cust.as_str()))
+                .get(&(shop, cust))
                 .map(|v| v.iter().map(|o| (*o).clone()).collect())
                 .unwrap_or_default();
             let gs: Vec<SurveyRecord> = surveys_of
-                .get(&(shop.clone(), cust.clone()))
+                .get(&(shop, cust))
                 .map(|v| v.iter().map(|s| (*s).clone()).collect())
                 .unwrap_or_default();
-            build_group_with(gm, &go, &gs, cfg, clock)
+            build_group_refs(gm, &go, &gs, cfg, clock)
         })
         .collect();
     let mut out = GroupFacts::default();

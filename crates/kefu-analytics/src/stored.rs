@@ -16,15 +16,18 @@ use crate::batch::{
     CONVERSATIONS_TABLE, FactTable, INQUIRIES_TABLE, ROUNDS_TABLE, SURVEYS_TABLE, group_key,
 };
 use crate::facts::*;
-use crate::{FactError, build_all};
-use arrow::array::{Int64Array, RecordBatch, StringArray};
+use crate::{ConversationCustomers, FactError, build_all};
+use arrow::array::{Array, Int64Array, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema};
 use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
 use kefu_model::schema::PARTITION_COLUMN;
-use kefu_model::{MessageRecord, OrderRecord, ShopConfig, SurveyRecord, Table, ToBatch};
+use kefu_model::{
+    MessageKind, MessageRecord, OrderRecord, Sender, ShopConfig, SurveyRecord, Table, ToBatch,
+};
 use kefu_store::{Store, StoreError, TableDef};
-use std::collections::{BTreeSet, HashSet};
+use futures::StreamExt;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
@@ -111,6 +114,8 @@ pub struct Refreshed {
     pub groups: u64,
     pub conversations: u64,
     pub rounds: u64,
+    /// Chunks a full rebuild was split into (0 for a refresh of touched groups).
+    pub chunks: u64,
     pub secs: f64,
 }
 
@@ -150,12 +155,7 @@ async fn load(
     survey_sql: &str,
 ) -> Result<(Vec<MessageRecord>, Vec<OrderRecord>, Vec<SurveyRecord>)> {
     let rows = |e: kefu_model::batch::BatchError| StoredError::Rows(e.to_string());
-    let mut msgs = Vec::new();
-    let msg_sql = format!("SELECT {FACT_MESSAGE_COLUMNS} FROM ({msg_sql})");
-    for b in ctx.sql(&msg_sql).await?.collect().await? {
-        msgs.extend(MessageRecord::from_batch(&b).map_err(rows)?);
-    }
-    msgs.sort_by_key(|m| (m.ts, m.row_key()));
+    let msgs = load_messages(ctx, msg_sql).await?;
     let mut orders = Vec::new();
     for b in ctx.sql(order_sql).await?.collect().await? {
         orders.extend(OrderRecord::from_batch(&b).map_err(rows)?);
@@ -167,6 +167,19 @@ async fn load(
     }
     surveys.sort_by_key(|s| s.row_key());
     Ok((msgs, orders, surveys))
+}
+
+/// The messages of a query as records, decoded batch by batch as the scan streams
+/// (never all batches and all records at once), sorted.
+async fn load_messages(ctx: &SessionContext, msg_sql: &str) -> Result<Vec<MessageRecord>> {
+    let sql = format!("SELECT {FACT_MESSAGE_COLUMNS} FROM ({msg_sql})");
+    let mut stream = ctx.sql(&sql).await?.execute_stream().await?;
+    let mut msgs = Vec::new();
+    while let Some(b) = stream.next().await {
+        msgs.extend(MessageRecord::from_batch(&b?).map_err(|e| StoredError::Rows(e.to_string()))?);
+    }
+    msgs.sort_by_cached_key(|m| (m.ts, m.row_key()));
+    Ok(msgs)
 }
 
 fn pairs_table(name: (&str, &str), rows: &HashSet<(String, String)>) -> Result<MemTable> {
@@ -260,6 +273,7 @@ pub async fn refresh(
         groups: groups.len() as u64,
         conversations: facts.conversations.len() as u64,
         rounds: facts.rounds.len() as u64,
+        chunks: 0,
         secs: 0.0,
     };
     commit_facts(store, &facts, Some(&groups)).await?;
@@ -277,44 +291,301 @@ fn str_col(b: &RecordBatch, i: usize) -> Result<StringArray> {
         .clone())
 }
 
+/// Messages per chunk of a full rebuild. A chunk holds whole groups, so memory is
+/// bounded by the chunk (about 2–3 KB per message in flight), not the store.
+const CHUNK_MESSAGES: u64 = 1_000_000;
+
 /// Rebuilds every fact from the whole store (first build, repair, configuration
 /// change), replacing the fact tables in one commit each.
+///
+/// Stores of more than [`CHUNK_MESSAGES`] messages are built in chunks of whole
+/// groups: a narrow scan assigns every conversation its group (the rule of
+/// [`build_all`], [`ConversationCustomers`]) and the group a chunk (hash of shop and
+/// group customer); each chunk's messages, orders and surveys are loaded, built and
+/// written in turn, and the four tables are committed once at the end.
 pub async fn rebuild(
     store: &Store,
     cfg_of: &(dyn Fn(&str) -> ShopConfig + Sync),
 ) -> Result<Refreshed> {
     let t0 = std::time::Instant::now();
     let ctx = store.session().await?;
-    let (msgs, orders, surveys) = load(
+    let messages = store.count("messages").await?;
+    // KEFU_FACTS_CHUNK_MESSAGES: smaller chunks for a machine short of memory (and
+    // for the test that chunking changes nothing).
+    let per_chunk = std::env::var("KEFU_FACTS_CHUNK_MESSAGES")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(CHUNK_MESSAGES);
+    let chunks = messages.div_ceil(per_chunk).max(1);
+    let (_, orders, surveys) = load(
         &ctx,
-        "SELECT * FROM messages",
+        "SELECT * FROM messages WHERE FALSE",
         "SELECT * FROM orders",
         "SELECT * FROM surveys",
     )
     .await?;
-    let loaded = t0.elapsed().as_secs_f64();
-    let facts = build_all(&msgs, &orders, &surveys, cfg_of)?;
-    drop((msgs, orders, surveys));
-    let built = t0.elapsed().as_secs_f64();
-    commit_facts(store, &facts, None).await?;
+    let mut out = FactWriters::open(store).await?;
+    let (mut load_secs, mut build_secs) = (0.0, 0.0);
+    if chunks == 1 {
+        let t = std::time::Instant::now();
+        let msgs = load_messages(&ctx, "SELECT * FROM messages").await?;
+        load_secs += t.elapsed().as_secs_f64();
+        let t = std::time::Instant::now();
+        let facts = build_all(&msgs, &orders, &surveys, cfg_of)?;
+        drop(msgs);
+        build_secs += t.elapsed().as_secs_f64();
+        out.write(&facts).await?;
+    } else {
+        let t = std::time::Instant::now();
+        let plan = ChunkPlan::scan(&ctx, chunks).await?;
+        ctx.register_table("kefu_chunk", Arc::new(plan.table()?))?;
+        load_secs += t.elapsed().as_secs_f64();
+        for k in 0..chunks {
+            let t = std::time::Instant::now();
+            let msgs = load_messages(
+                &ctx,
+                &format!(
+                    "SELECT m.* FROM messages m JOIN kefu_chunk c
+                       ON m.shop_id = c.shop_id AND m.conversation_id = c.conversation_id
+                     WHERE c.chunk = {k}"
+                ),
+            )
+            .await?;
+            let o: Vec<OrderRecord> = orders
+                .iter()
+                .filter(|o| plan.order_chunk(o) == Some(k))
+                .cloned()
+                .collect();
+            let s: Vec<SurveyRecord> = surveys
+                .iter()
+                .filter(|s| plan.survey_chunk(s) == Some(k))
+                .cloned()
+                .collect();
+            load_secs += t.elapsed().as_secs_f64();
+            let t = std::time::Instant::now();
+            let facts = build_all(&msgs, &o, &s, cfg_of)?;
+            drop(msgs);
+            build_secs += t.elapsed().as_secs_f64();
+            out.write(&facts).await?;
+            tracing::info!(chunk = k, of = chunks, conversations = facts.conversations.len(), "facts chunk built");
+        }
+    }
+    let t = std::time::Instant::now();
+    let write_secs = out.write_secs;
+    let written = out.commit(&source_versions(store).await?).await?;
     tracing::info!(
-        load_secs = loaded,
-        build_secs = built - loaded,
-        write_secs = t0.elapsed().as_secs_f64() - built,
+        chunks,
+        load_secs,
+        build_secs,
+        write_secs = write_secs + t.elapsed().as_secs_f64(),
         "facts rebuilt"
     );
     Ok(Refreshed {
-        full: true,
-        groups: facts
-            .conversations
-            .iter()
-            .map(|c| c.group_key())
-            .collect::<HashSet<_>>()
-            .len() as u64,
-        conversations: facts.conversations.len() as u64,
-        rounds: facts.rounds.len() as u64,
         secs: t0.elapsed().as_secs_f64(),
+        chunks,
+        ..written
     })
+}
+
+/// Which chunk of a full rebuild every conversation, order and survey goes to.
+struct ChunkPlan {
+    chunks: u64,
+    /// (shop, conversation) → chunk.
+    conversations: HashMap<(String, String), u64>,
+}
+
+impl ChunkPlan {
+    fn chunk_of(&self, shop: &str, group_customer: &str) -> u64 {
+        (kefu_model::batch::row_key(&[shop, group_customer]) as u64) % self.chunks
+    }
+
+    /// One narrow pass over the messages: the group of every conversation.
+    async fn scan(ctx: &SessionContext, chunks: u64) -> Result<ChunkPlan> {
+        let mut who = ConversationCustomers::default();
+        let mut convs: HashSet<(String, String)> = HashSet::new();
+        let mut stream = ctx
+            .sql("SELECT shop_id, conversation_id, customer_id, ts, sender, kind, message_id FROM messages")
+            .await?
+            .execute_stream()
+            .await?;
+        let bad = |e: kefu_model::batch::BatchError| StoredError::Rows(e.to_string());
+        while let Some(b) = stream.next().await {
+            let b = b?;
+            let c = kefu_model::batch::Columns::new(&b);
+            let (shop, conv, cust) = (
+                c.str("shop_id").map_err(bad)?,
+                c.str("conversation_id").map_err(bad)?,
+                c.str("customer_id").map_err(bad)?,
+            );
+            let (ts, sender, kind, mid) = (
+                c.ts("ts").map_err(bad)?,
+                c.str("sender").map_err(bad)?,
+                c.str("kind").map_err(bad)?,
+                c.str("message_id").map_err(bad)?,
+            );
+            for i in 0..b.num_rows() {
+                if !convs.contains(&(shop.value(i).to_string(), conv.value(i).to_string())) {
+                    convs.insert((shop.value(i).to_string(), conv.value(i).to_string()));
+                }
+                if cust.is_null(i) {
+                    continue;
+                }
+                let sender: Sender = sender
+                    .value(i)
+                    .parse()
+                    .map_err(|e: String| StoredError::Rows(format!("sender: {e}")))?;
+                let at = chrono::DateTime::from_timestamp_micros(ts.value(i))
+                    .ok_or_else(|| StoredError::Rows("timestamp out of range".into()))?;
+                who.see(
+                    shop.value(i),
+                    conv.value(i),
+                    Some(cust.value(i)),
+                    at,
+                    sender,
+                    &MessageKind::parse(kind.value(i)),
+                    mid.value(i),
+                );
+            }
+        }
+        let mut plan = ChunkPlan {
+            chunks,
+            conversations: HashMap::with_capacity(convs.len()),
+        };
+        for (shop, conv) in convs {
+            let k = plan.chunk_of(&shop, who.group_of(&shop, &conv));
+            plan.conversations.insert((shop, conv), k);
+        }
+        Ok(plan)
+    }
+
+    /// The plan as a table to join the messages with.
+    fn table(&self) -> Result<MemTable> {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("shop_id", DataType::Utf8, false),
+            Field::new("conversation_id", DataType::Utf8, false),
+            Field::new("chunk", DataType::Int64, false),
+        ]));
+        let mut batches = Vec::new();
+        let rows: Vec<_> = self.conversations.iter().collect();
+        for part in rows.chunks(WRITE_CHUNK) {
+            batches.push(RecordBatch::try_new(
+                schema.clone(),
+                vec![
+                    Arc::new(StringArray::from_iter_values(part.iter().map(|((s, _), _)| s.as_str()))),
+                    Arc::new(StringArray::from_iter_values(part.iter().map(|((_, c), _)| c.as_str()))),
+                    Arc::new(Int64Array::from_iter_values(part.iter().map(|(_, k)| **k as i64))),
+                ],
+            )?);
+        }
+        Ok(MemTable::try_new(schema, vec![batches])?)
+    }
+
+    /// Orders go with their customer's group (`None`: no customer, never used).
+    fn order_chunk(&self, o: &OrderRecord) -> Option<u64> {
+        o.customer_id.as_deref().map(|c| self.chunk_of(&o.shop_id, c))
+    }
+
+    /// Surveys go with their conversation's group when the store has it, else with
+    /// their customer's (as [`build_all`] matches them).
+    fn survey_chunk(&self, s: &SurveyRecord) -> Option<u64> {
+        let by_conv = s.conversation_id.as_ref().and_then(|c| {
+            self.conversations
+                .get(&(s.shop_id.clone(), c.clone()))
+                .copied()
+        });
+        by_conv.or_else(|| s.customer_id.as_deref().map(|c| self.chunk_of(&s.shop_id, c)))
+    }
+}
+
+/// The four fact tables being replaced whole: rows are written chunk by chunk and
+/// committed together at the end (one commit per table; nothing visible before).
+struct FactWriters {
+    conversations: kefu_store::Appender,
+    rounds: kefu_store::Appender,
+    inquiries: kefu_store::Appender,
+    surveys: kefu_store::Appender,
+    counts: Refreshed,
+    /// Rows written per table, in the order of the fields above.
+    rows: [u64; 4],
+    groups: HashSet<i64>,
+    write_secs: f64,
+}
+
+impl FactWriters {
+    async fn open(store: &Store) -> Result<FactWriters> {
+        async fn whole(store: &Store, name: &str) -> Result<kefu_store::Appender> {
+            let mut app = store.appender(name).await?;
+            let months = store.partition_values(name, PARTITION_COLUMN).await?;
+            if !months.is_empty() {
+                app.replace_partitions(PARTITION_COLUMN, &months, "true".into())?;
+            }
+            Ok(app)
+        }
+        Ok(FactWriters {
+            conversations: whole(store, CONVERSATIONS_TABLE).await?,
+            rounds: whole(store, ROUNDS_TABLE).await?,
+            inquiries: whole(store, INQUIRIES_TABLE).await?,
+            surveys: whole(store, SURVEYS_TABLE).await?,
+            counts: Refreshed {
+                full: true,
+                ..Refreshed::default()
+            },
+            rows: [0; 4],
+            groups: HashSet::new(),
+            write_secs: 0.0,
+        })
+    }
+
+    async fn write(&mut self, f: &GroupFacts) -> Result<()> {
+        let t = std::time::Instant::now();
+        async fn put<T: FactTable>(app: &mut kefu_store::Appender, rows: &[T]) -> Result<()> {
+            for chunk in rows.chunks(WRITE_CHUNK) {
+                app.write(T::to_batch(chunk)?).await?;
+            }
+            // Out of memory and into files now: the next chunk starts empty.
+            app.flush().await?;
+            Ok(())
+        }
+        put(&mut self.conversations, &f.conversations).await?;
+        put(&mut self.rounds, &f.rounds).await?;
+        put(&mut self.inquiries, &f.inquiries).await?;
+        put(&mut self.surveys, &f.surveys).await?;
+        for (n, add) in self.rows.iter_mut().zip([
+            f.conversations.len(),
+            f.rounds.len(),
+            f.inquiries.len(),
+            f.surveys.len(),
+        ]) {
+            *n += add as u64;
+        }
+        self.counts.conversations += f.conversations.len() as u64;
+        self.counts.rounds += f.rounds.len() as u64;
+        self.groups
+            .extend(f.conversations.iter().map(|c| c.group_key()));
+        self.write_secs += t.elapsed().as_secs_f64();
+        Ok(())
+    }
+
+    async fn commit(self, sources: &serde_json::Value) -> Result<Refreshed> {
+        let mut counts = self.counts;
+        counts.groups = self.groups.len() as u64;
+        for (app, rows) in [
+            self.conversations,
+            self.rounds,
+            self.inquiries,
+            self.surveys,
+        ]
+        .into_iter()
+        .zip(self.rows)
+        {
+            let mut meta = serde_json::Map::new();
+            meta.insert(SOURCES_KEY.into(), sources.clone());
+            meta.insert("kefu.rows".into(), rows.into());
+            app.commit_always(meta).await?;
+        }
+        Ok(counts)
+    }
 }
 
 /// Every fact of the store built in memory with the given configuration (a report

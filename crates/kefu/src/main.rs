@@ -273,7 +273,10 @@ enum StoreAction {
     },
     /// Rebuild the conversation facts from the whole store (after a configuration
     /// change; ingests keep them current on their own).
-    RebuildFacts,
+    RebuildFacts {
+        #[arg(long)]
+        json: bool,
+    },
     /// Row counts and versions of every table.
     Status {
         #[arg(long)]
@@ -625,14 +628,18 @@ async fn store_cmd(dir: &Path, a: StoreArgs) -> Result<()> {
                 println!("{t}: {n} unreferenced file(s) deleted");
             }
         }
-        StoreAction::RebuildFacts => {
+        StoreAction::RebuildFacts { json } => {
             let cfg = load_config(dir)?;
             let cfg_of = |shop: &str| cfg.shop(shop).unwrap_or_default();
             let r = kefu_analytics::stored::rebuild(&store, &cfg_of).await?;
-            println!(
-                "facts rebuilt: {} conversation(s), {} round(s) in {:.1}s",
-                r.conversations, r.rounds, r.secs
-            );
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                println!(
+                    "facts rebuilt: {} conversation(s), {} round(s) in {} chunk(s), {:.1}s",
+                    r.conversations, r.rounds, r.chunks, r.secs
+                );
+            }
         }
         StoreAction::Status { json } => {
             let mut out = serde_json::Map::new();
