@@ -14,7 +14,9 @@
 # queried from both outputs show the work is equivalent.
 #
 # Usage: benches/facts_vs_duckdb.sh [SCALE ...]   (default 0.67 ≈ 600k messages)
-# Env:   SKIP_BUILD=1 (no cargo build), BIN (kefu binary), RUNS (default 3).
+# Env:   SKIP_BUILD=1 (no cargo build), BIN (kefu binary), RUNS (default 3),
+#        STORE=DIR: use this already-ingested data directory (one ingest, so each
+#        source table is one commit) instead of generating one; SCALE is then a label.
 # Needs: cargo, python3 (duckdb is pip-installed into a throw-away venv), GNU time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,8 +46,12 @@ trap cleanup EXIT
 printf '| messages | conversations | kefu rebuild-facts (s) | kefu peak RSS (MB) | DuckDB facts SQL (s) | DuckDB peak RSS (MB) | kefu / DuckDB |\n|---:|---:|---:|---:|---:|---:|---:|\n'
 for scale in "${SCALES[@]}"; do
   W=$(mktemp -d /tmp/kefu-fbench.XXXXXX)
-  "$BIN" demo --generate "$W/src" --scale "$scale" --canonical --json > "$W/gen.json"
-  "$BIN" --data-dir "$W/kefu" ingest --json --no-text "$W"/src/*.csv > "$W/ingest.json"
+  if [ -n "${STORE:-}" ]; then
+    ln -s "$(cd "$STORE" && pwd)" "$W/kefu"
+  else
+    "$BIN" demo --generate "$W/src" --scale "$scale" --canonical --json > "$W/gen.json"
+    "$BIN" --data-dir "$W/kefu" ingest --json --no-text "$W"/src/*.csv > "$W/ingest.json"
+  fi
   T="$W/kefu/tables"
 
   # The sources are Delta tables; DuckDB reads their Parquet files directly, which is

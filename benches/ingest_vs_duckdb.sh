@@ -3,11 +3,14 @@
 # CSV files into a table (Python duckdb, read_csv), in one script on one machine.
 #
 # Usage: benches/ingest_vs_duckdb.sh [SCALE ...]
-#   default scales 0.67 and 6.7 ≈ 1M and 10M generated messages.
+#   default scales 1.12 and 11.15 ≈ 1M and 10M generated messages.
+#   SRC=DIR: ingest DIR's *_messages.csv (a `kefu demo --generate DIR --canonical`
+#   output) instead of generating; KEEP=DIR: keep kefu's data directory there
+#   (for the report, facts and load benchmarks on the same store).
 # Needs: cargo, python3 (duckdb is pip-installed into a throw-away venv), GNU time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SCALES=("${@:-0.67 6.7}")
+SCALES=("${@:-1.12 11.15}")
 [ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
 TARGET="${CARGO_TARGET_DIR:-target}"
 cargo build --release --workspace >&2
@@ -22,9 +25,14 @@ secs() { awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i
 printf '| messages | engine | seconds | messages/s | peak RSS (MB) | time vs DuckDB |\n|---:|---|---:|---:|---:|---:|\n'
 for scale in ${SCALES[@]}; do
   W=$(mktemp -d /tmp/kefu-bench.XXXXXX)
-  "$BIN" demo --generate "$W/src" --scale "$scale" --canonical --json > "$W/gen.json"
-  files=("$W"/src/*_messages.csv)
-  n=$(python3 -c "import json,sys; print(json.load(open('$W/gen.json'))['messages'])")
+  if [ -n "${SRC:-}" ]; then
+    files=("$SRC"/*_messages.csv)
+    n=$(cat "${files[@]}" | python3 -c "import csv,sys; print(sum(1 for _ in csv.reader(sys.stdin)) - $(echo "${#files[@]}"))")
+  else
+    "$BIN" demo --generate "$W/src" --scale "$scale" --canonical --json > "$W/gen.json"
+    files=("$W"/src/*_messages.csv)
+    n=$(python3 -c "import json,sys; print(json.load(open('$W/gen.json'))['messages'])")
+  fi
   /usr/bin/time -v "$BIN" --data-dir "$W/kefu" ingest --json "${files[@]}" > "$W/kefu.json" 2> "$W/kefu.time"
   got=$(python3 -c "import json; print(json.load(open('$W/kefu.json'))['ingested'])")
   [ "$got" = "$n" ] || { echo "kefu ingested $got of $n" >&2; exit 1; }
@@ -38,5 +46,6 @@ PY
   ks=$(secs "$W/kefu.time"); ds=$(secs "$W/duck.time")
   printf '| %s | kefu ingest (validate, dedupe, normalise, Delta commit) | %s | %.0f | %s | %.2f× |\n' "$n" "$ks" "$(echo "$n / $ks" | bc -l)" "$(peak_mb "$W/kefu.time")" "$(echo "$ks / $ds" | bc -l)"
   printf '| %s | DuckDB %s read_csv → table | %s | %.0f | %s | 1.00× |\n' "$(cat "$W/duck.out")" "$DUCK_VERSION" "$ds" "$(echo "$n / $ds" | bc -l)" "$(peak_mb "$W/duck.time")"
+  if [ -n "${KEEP:-}" ]; then rm -rf "$KEEP"; mv "$W/kefu" "$KEEP"; fi
   rm -rf "$W"
 done

@@ -396,11 +396,32 @@ async fn rows(
 }
 
 /// Values of one column per key (for exact percentiles).
+/// Streams the batches and keeps only the numbers: millions of durations come back
+/// for a big store, so no per-row allocation.
 async fn values(ctx: &SessionContext, sql: &str) -> Result<BTreeMap<String, Vec<f64>>> {
+    use futures::StreamExt;
     let mut m: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-    for (k, v) in rows(ctx, sql, 1).await? {
-        if let Some(x) = v[0] {
-            m.entry(k[0].clone()).or_default().push(x);
+    let mut stream = ctx.sql(sql).await?.execute_stream().await?;
+    while let Some(b) = stream.next().await {
+        let b = b?;
+        let keys = cast(b.column(0), &DataType::Utf8)?;
+        let keys = keys.as_any().downcast_ref::<StringArray>().expect("utf8");
+        let vals = cast(b.column(1), &DataType::Float64)?;
+        let vals = vals
+            .as_any()
+            .downcast_ref::<Float64Array>()
+            .expect("f64");
+        for r in 0..b.num_rows() {
+            if vals.is_null(r) {
+                continue;
+            }
+            let k = if keys.is_null(r) { "-" } else { keys.value(r) };
+            match m.get_mut(k) {
+                Some(v) => v.push(vals.value(r)),
+                None => {
+                    m.insert(k.to_string(), vec![vals.value(r)]);
+                }
+            }
         }
     }
     Ok(m)

@@ -243,6 +243,23 @@ pub async fn refresh(
              JOIN kefu_g_cust c ON m.shop_id = c.shop_id AND m.customer_id = c.customer_id",
     )
     .await?;
+    // Touching more messages than one chunk holds (a big load into a big store):
+    // the chunked full rebuild does it in bounded memory.
+    let touched_messages = ctx
+        .sql(
+            "SELECT count(*) FROM messages m JOIN kefu_g_conv g
+               ON m.shop_id = g.shop_id AND m.conversation_id = g.conversation_id",
+        )
+        .await?
+        .collect()
+        .await?
+        .first()
+        .and_then(|b| b.column(0).as_any().downcast_ref::<Int64Array>().map(|a| a.value(0)))
+        .unwrap_or(0);
+    if touched_messages as u64 > chunk_messages() {
+        tracing::info!(touched_messages, "refresh touches more than a chunk: full rebuild");
+        return rebuild(store, cfg_of).await;
+    }
     let (msgs, orders, surveys) = load(
         &ctx,
         "SELECT m.* FROM messages m JOIN kefu_g_conv g
@@ -295,6 +312,16 @@ fn str_col(b: &RecordBatch, i: usize) -> Result<StringArray> {
 /// bounded by the chunk (about 2–3 KB per message in flight), not the store.
 const CHUNK_MESSAGES: u64 = 1_000_000;
 
+/// [`CHUNK_MESSAGES`], or `KEFU_FACTS_CHUNK_MESSAGES`: smaller chunks for a machine
+/// short of memory (and for the tests that chunking changes nothing).
+fn chunk_messages() -> u64 {
+    std::env::var("KEFU_FACTS_CHUNK_MESSAGES")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(CHUNK_MESSAGES)
+}
+
 /// Rebuilds every fact from the whole store (first build, repair, configuration
 /// change), replacing the fact tables in one commit each.
 ///
@@ -310,14 +337,7 @@ pub async fn rebuild(
     let t0 = std::time::Instant::now();
     let ctx = store.session().await?;
     let messages = store.count("messages").await?;
-    // KEFU_FACTS_CHUNK_MESSAGES: smaller chunks for a machine short of memory (and
-    // for the test that chunking changes nothing).
-    let per_chunk = std::env::var("KEFU_FACTS_CHUNK_MESSAGES")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-        .filter(|n| *n > 0)
-        .unwrap_or(CHUNK_MESSAGES);
-    let chunks = messages.div_ceil(per_chunk).max(1);
+    let chunks = messages.div_ceil(chunk_messages()).max(1);
     let (_, orders, surveys) = load(
         &ctx,
         "SELECT * FROM messages WHERE FALSE",

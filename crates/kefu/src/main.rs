@@ -231,6 +231,10 @@ struct ReportArgs {
     tz: Option<String>,
     #[arg(long)]
     json: bool,
+    /// Benchmarks: run the report N more times in this process (store opened once,
+    /// as a server would) and print each run's seconds on stderr.
+    #[arg(long, hide = true, default_value_t = 0)]
+    repeat: usize,
 }
 
 #[derive(Args)]
@@ -329,6 +333,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Text(a) => kefu_text::cli::run(a),
         Command::Serve(a) => {
             kefu_analytics::stored::open(&dir).await?;
+            exit_with_parent();
             println!("kefu dashboard: http://{}/  (API: /api/v1/docs)", a.addr);
             kefu_server::serve(kefu_server::ServeOptions {
                 addr: a.addr,
@@ -337,6 +342,23 @@ async fn run(cli: Cli) -> Result<()> {
             })
             .await
         }
+    }
+}
+
+/// With `KEFU_EXIT_WITH_PARENT` set (test harnesses, supervisors without process
+/// groups), the server stops once the process that started it is gone.
+fn exit_with_parent() {
+    #[cfg(unix)]
+    if std::env::var_os("KEFU_EXIT_WITH_PARENT").is_some() {
+        let parent = std::os::unix::process::parent_id();
+        std::thread::spawn(move || {
+            loop {
+                std::thread::sleep(std::time::Duration::from_millis(500));
+                if std::os::unix::process::parent_id() != parent {
+                    std::process::exit(0);
+                }
+            }
+        });
     }
 }
 
@@ -735,6 +757,11 @@ async fn report_cmd(dir: &Path, a: ReportArgs) -> Result<()> {
     };
     let store = kefu_analytics::stored::open(dir).await?;
     let r = report::run(&store, &cfg, a.tz.as_deref(), &q).await?;
+    for _ in 0..a.repeat {
+        let t = std::time::Instant::now();
+        report::run(&store, &cfg, a.tz.as_deref(), &q).await?;
+        eprintln!("report_secs {:.4}", t.elapsed().as_secs_f64());
+    }
     if let Some(path) = &a.xlsx {
         let ctx = store.session().await?;
         let rows = report::conversation_rows(&ctx, &q, None, "start_ts", true, None).await?;

@@ -51,6 +51,9 @@ fn serve(token: Option<&str>) -> Server {
     if let Some(t) = token {
         c.args(["--token", t]);
     }
+    // The shared server lives in a static the test harness never drops: it stops
+    // itself when this test process is gone.
+    c.env("KEFU_EXIT_WITH_PARENT", "1");
     let child = c
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -155,6 +155,45 @@ fn a_chunked_rebuild_gives_the_facts_of_one_build() {
     );
 }
 
+/// An ingest whose touched groups hold more messages than a chunk rebuilds all facts
+/// in chunks instead of loading the groups at once: same facts.
+#[test]
+fn a_big_refresh_becomes_a_chunked_rebuild() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files: Vec<String> = canonical_demo(tmp.path())
+        .into_iter()
+        .filter(|f| !f.contains("review"))
+        .collect();
+    let parts_dir = tmp.path().join("parts");
+    std::fs::create_dir_all(&parts_dir).unwrap();
+    let parts: Vec<Vec<PathBuf>> = files.iter().map(|f| slices(f, 2, &parts_dir)).collect();
+    let slice = |i: usize| -> Vec<String> {
+        parts
+            .iter()
+            .map(|p| p[i].to_str().unwrap().to_string())
+            .collect()
+    };
+    let data = tmp.path().join("data");
+    ingest_files(&data, &slice(0));
+    let out = assert_cmd::Command::cargo_bin("kefu")
+        .unwrap()
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["ingest", "--json"])
+        .args(slice(1))
+        .env("KEFU_FACTS_CHUNK_MESSAGES", "2000")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["facts"]["full"], true, "{}", r["facts"]);
+    assert!(r["facts"]["chunks"].as_u64().unwrap() > 1, "{}", r["facts"]);
+
+    let once = tmp.path().join("once");
+    ingest_files(&once, &files);
+    assert_eq!(facts(&once), facts(&data));
+}
+
 #[test]
 fn facts_behind_after_a_crash_are_rebuilt_by_the_next_ingest() {
     let tmp = tempfile::tempdir().unwrap();
