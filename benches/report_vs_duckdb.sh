@@ -67,7 +67,7 @@ sql = [
   f"SELECT local_date, avg(sentiment), avg({neg}), count(*) FROM {m} WHERE {cust} GROUP BY 1 ORDER BY 1",
   f"SELECT count(*) FROM {m} WHERE {cust} AND urgent",
   f"SELECT coalesce(text_masked, text) FROM {m} WHERE {cust} AND sentiment < 0.4 ORDER BY ts DESC, row_key LIMIT 3000",
-  f"SELECT shop_id, conversation_id, ts, coalesce(text_masked, text), categories FROM {m} WHERE {cust} AND urgent ORDER BY ts DESC, row_key LIMIT 50",
+  f"SELECT shop_id, conversation_id, CAST(ts AS VARCHAR), coalesce(text_masked, text), categories FROM {m} WHERE {cust} AND urgent ORDER BY ts DESC, row_key LIMIT 50",
   f"SELECT k, count(*), avg(s) FROM (SELECT unnest(string_split(categories, ',')) AS k, CASE WHEN scale = 10 THEN score / 10.0 ELSE (score - 1.0) / 4.0 END AS s FROM {sv} WHERE comment_masked IS NOT NULL AND categories IS NOT NULL) GROUP BY k ORDER BY 2 DESC, 1",
 ]
 times = []

@@ -98,8 +98,11 @@ fn tie_rank_of(sender: Sender, kind: &MessageKind) -> u8 {
 /// [`tie_rank`], then message id). Lets a store plan groups from a narrow scan.
 #[derive(Debug, Default)]
 pub struct ConversationCustomers {
-    first: HashMap<(String, String), (DateTime<Utc>, u8, String, String)>,
+    first: HashMap<(String, String), FirstNaming>,
 }
+
+/// The earliest message naming a customer so far: (time, tie rank, message id, customer).
+type FirstNaming = (DateTime<Utc>, u8, String, String);
 
 impl ConversationCustomers {
     /// One message: its shop, conversation, customer id (if any), instant, sender,
@@ -122,8 +125,10 @@ impl ConversationCustomers {
             Some(e) if (e.0, e.1, e.2.as_str(), e.3.as_str()) <= here => {}
             Some(e) => *e = (here.0, here.1, here.2.to_string(), here.3.to_string()),
             None => {
-                self.first
-                    .insert(key, (here.0, here.1, here.2.to_string(), here.3.to_string()));
+                self.first.insert(
+                    key,
+                    (here.0, here.1, here.2.to_string(), here.3.to_string()),
+                );
             }
         }
     }

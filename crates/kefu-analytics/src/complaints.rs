@@ -14,6 +14,7 @@ use arrow::datatypes::DataType;
 use datafusion::prelude::SessionContext;
 use kefu_text::keywords::{KeywordMethod, Segmenter};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Sentiment below this is negative (kefu-text's own label threshold).
 pub const NEGATIVE_BELOW: f64 = kefu_text::sentiment::NEGATIVE_BELOW as f64;
@@ -165,8 +166,10 @@ fn comment_filter(q: &ReportQuery) -> String {
 }
 
 /// Query results as rows of optional strings (numbers printed by Arrow's cast).
-async fn text_rows(ctx: &SessionContext, sql: &str) -> Result<Vec<Vec<Option<String>>>> {
-    let batches: Vec<RecordBatch> = ctx.sql(sql).await?.collect().await?;
+async fn text_rows(ctx: &SessionContext, sql: String) -> Result<Vec<Vec<Option<String>>>> {
+    let t = std::time::Instant::now();
+    let batches: Vec<RecordBatch> = ctx.sql(&sql).await?.collect().await?;
+    tracing::debug!(secs = t.elapsed().as_secs_f64(), sql, "complaints query");
     let mut out = Vec::new();
     for b in batches {
         let cols: Vec<StringArray> = b
@@ -211,151 +214,309 @@ fn labels(v: &Option<String>) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The complaints section for a query (its `by` is ignored).
-pub async fn complaints(ctx: &SessionContext, q: &ReportQuery) -> Result<Complaints> {
-    let mut out = Complaints::default();
-    let has = |t: &str| ctx.table_exist(t).unwrap_or(false);
-    if has(CONVERSATIONS_TABLE) {
-        let w = q.conversation_filter();
-        let total = text_rows(
-            ctx,
-            &format!("SELECT COUNT(*) FROM {CONVERSATIONS_TABLE} WHERE {w} AND cycle = 0"),
-        )
-        .await?
-        .first()
-        .map_or(0, |r| int(&r[0]));
-        for r in text_rows(
-            ctx,
-            &format!(
-                "SELECT k, COUNT(*) FROM (SELECT unnest(string_to_array(categories, ',')) AS k
-                   FROM {CONVERSATIONS_TABLE} WHERE {w} AND cycle = 0 AND categories IS NOT NULL) x
-                 GROUP BY k"
-            ),
-        )
-        .await?
-        {
-            let conversations = int(&r[1]);
-            out.categories.push(CategoryShare {
-                category: r[0].clone().unwrap_or_default(),
-                conversations,
-                share: (total > 0).then(|| conversations as f64 / total as f64),
-                negative_share: None,
-            });
+/// The latest `limit` rows of `messages` matching `filter`, columns `cols`, newest
+/// first, reading only the shop-local days from `first_day` on (the table is
+/// partitioned by `local_date`; see [`first_day_needed`]).
+async fn latest(
+    ctx: &SessionContext,
+    cols: &str,
+    filter: &str,
+    first_day: Option<chrono::NaiveDate>,
+    limit: usize,
+) -> Result<Vec<Vec<Option<String>>>> {
+    let bound = first_day.map_or(String::new(), |d| format!(" AND local_date >= DATE '{d}'"));
+    text_rows(
+        ctx,
+        format!(
+            "SELECT {cols} FROM messages WHERE {filter}{bound}
+             ORDER BY ts DESC, row_key LIMIT {limit}"
+        ),
+    )
+    .await
+}
+
+/// The first shop-local day the latest `limit` matching rows can be on, from the
+/// matching rows per day: D is the latest day with at least `limit` rows on D or
+/// after, and the answer is D − 2. The limit-th latest instant is then no earlier
+/// than the start of day D anywhere (UTC+14 at most), and a row dated D − 3 or
+/// before ended by D − 2 00:00 at UTC−12 at the latest, 36 h before D 00:00 UTC.
+/// None: every day is needed.
+pub fn first_day_needed(
+    per_day: &[(chrono::NaiveDate, i64)],
+    limit: usize,
+) -> Option<chrono::NaiveDate> {
+    let mut days: Vec<&(chrono::NaiveDate, i64)> = per_day.iter().filter(|d| d.1 > 0).collect();
+    days.sort_by_key(|d| std::cmp::Reverse(d.0));
+    let mut seen = 0i64;
+    for (day, n) in days {
+        seen += n;
+        if seen >= limit as i64 {
+            return day.checked_sub_days(chrono::Days::new(2));
         }
-        out.categories.sort_by(|a, b| {
-            b.conversations
-                .cmp(&a.conversations)
-                .then(a.category.cmp(&b.category))
-        });
     }
-    if has("messages") {
-        let mw = message_filter(q);
-        let neg = format!("CASE WHEN sentiment < {NEGATIVE_BELOW} THEN 1.0 ELSE 0.0 END");
-        for r in text_rows(
-            ctx,
-            &format!(
-                "SELECT k, avg({neg}) FROM (SELECT unnest(string_to_array(categories, ',')) AS k, sentiment
-                   FROM messages WHERE {mw} AND categories IS NOT NULL) x GROUP BY k"
-            ),
-        )
-        .await?
-        {
-            if let Some(c) = out
-                .categories
-                .iter_mut()
-                .find(|c| Some(&c.category) == r[0].as_ref())
-            {
-                c.negative_share = num(&r[1]);
+    None
+}
+
+/// The complaints section for a query (its `by` is ignored). Its queries run
+/// concurrently, like the report's.
+pub async fn complaints(ctx: &SessionContext, q: &ReportQuery) -> Result<Complaints> {
+    let has = |t: &str| ctx.table_exist(t).unwrap_or(false);
+    let (conversations, messages, surveys) = futures::try_join!(
+        async {
+            if has(CONVERSATIONS_TABLE) {
+                conversation_categories(ctx, q).await
+            } else {
+                Ok(Vec::new())
             }
+        },
+        async {
+            if has("messages") {
+                message_side(ctx, q).await.map(Some)
+            } else {
+                Ok(None)
+            }
+        },
+        async {
+            if has("surveys") {
+                survey_comments(ctx, q).await
+            } else {
+                Ok(Vec::new())
+            }
+        },
+    )?;
+    let mut out = Complaints {
+        categories: conversations,
+        survey_comments: surveys,
+        ..Complaints::default()
+    };
+    if let Some(m) = messages {
+        for c in out.categories.iter_mut() {
+            c.negative_share = m.negative_by_category.get(&c.category).copied().flatten();
         }
-        out.sentiment = text_rows(
-            ctx,
-            &format!(
-                "SELECT CAST(local_date AS VARCHAR) AS day, avg(sentiment), avg({neg}), COUNT(*)
-                 FROM messages WHERE {mw} GROUP BY 1 ORDER BY 1"
-            ),
-        )
-        .await?
+        out.sentiment = m.sentiment;
+        out.negative_share = m.negative_share;
+        out.urgent_messages = m.urgent_messages;
+        out.keywords = m.keywords;
+        out.urgent = m.urgent;
+    }
+    Ok(out)
+}
+
+/// Split a comma-joined label list.
+fn split_labels(v: &Option<String>) -> impl Iterator<Item = &str> {
+    v.as_deref()
+        .unwrap_or("")
+        .split(',')
+        .filter(|x| !x.is_empty())
+}
+
+/// Conversations (first care cycle) per complaint category, most first. Grouped by
+/// the label list as stored (few distinct lists) and split here: one pass gives
+/// the total and every category.
+async fn conversation_categories(
+    ctx: &SessionContext,
+    q: &ReportQuery,
+) -> Result<Vec<CategoryShare>> {
+    let w = q.conversation_filter();
+    let lists = text_rows(
+        ctx,
+        format!(
+            "SELECT categories, COUNT(*) FROM {CONVERSATIONS_TABLE}
+             WHERE {w} AND cycle = 0 GROUP BY categories"
+        ),
+    )
+    .await?;
+    let total: i64 = lists.iter().map(|r| int(&r[1])).sum();
+    let mut per: BTreeMap<&str, i64> = BTreeMap::new();
+    for r in &lists {
+        for k in split_labels(&r[0]) {
+            *per.entry(k).or_default() += int(&r[1]);
+        }
+    }
+    let mut out: Vec<CategoryShare> = per
         .into_iter()
-        .map(|r| SentimentDay {
-            t: r[0].clone().unwrap_or_default(),
-            mean: num(&r[1]),
-            negative_share: num(&r[2]),
-            messages: int(&r[3]),
+        .map(|(category, conversations)| CategoryShare {
+            category: category.to_string(),
+            conversations,
+            share: (total > 0).then(|| conversations as f64 / total as f64),
+            negative_share: None,
         })
         .collect();
-        let (negative, all) = out.sentiment.iter().fold((0.0, 0i64), |(n, a), d| {
-            (
-                n + d.negative_share.unwrap_or(0.0) * d.messages as f64,
-                a + d.messages,
-            )
-        });
-        out.negative_share = (all > 0).then(|| negative / all as f64);
-        out.urgent_messages = text_rows(
+    out.sort_by(|a, b| {
+        b.conversations
+            .cmp(&a.conversations)
+            .then(a.category.cmp(&b.category))
+    });
+    Ok(out)
+}
+
+/// What the customer messages themselves say.
+struct MessageSide {
+    negative_by_category: BTreeMap<String, Option<f64>>,
+    sentiment: Vec<SentimentDay>,
+    negative_share: Option<f64>,
+    urgent_messages: i64,
+    keywords: Vec<Keyword>,
+    urgent: Vec<UrgentMessage>,
+}
+
+/// Sums of one (day, label list) group of customer messages.
+#[derive(Default, Clone, Copy)]
+struct Sums {
+    messages: i64,
+    sentiment: f64,
+    negative: i64,
+    urgent: i64,
+}
+
+impl Sums {
+    fn add(&mut self, o: &Sums) {
+        self.messages += o.messages;
+        self.sentiment += o.sentiment;
+        self.negative += o.negative;
+        self.urgent += o.urgent;
+    }
+    fn negative_share(&self) -> Option<f64> {
+        (self.messages > 0).then(|| self.negative as f64 / self.messages as f64)
+    }
+}
+
+/// One scan of the customer messages, grouped by day and label list, gives the
+/// daily sentiment, the urgent count and each category's negative share; the day
+/// counts then bound the two "latest" reads (keyword texts, urgent list) to the
+/// last few partitions.
+async fn message_side(ctx: &SessionContext, q: &ReportQuery) -> Result<MessageSide> {
+    let mw = message_filter(q);
+    let neg = format!("sentiment < {NEGATIVE_BELOW}");
+    let groups = text_rows(
+        ctx,
+        format!(
+            "SELECT local_date, categories, COUNT(*), SUM(sentiment),
+                    SUM(CASE WHEN {neg} THEN 1 ELSE 0 END), SUM(CASE WHEN urgent THEN 1 ELSE 0 END)
+             FROM messages WHERE {mw} GROUP BY 1, 2"
+        ),
+    )
+    .await?;
+    let mut days: BTreeMap<String, Sums> = BTreeMap::new();
+    let mut by_category: BTreeMap<String, Sums> = BTreeMap::new();
+    for r in &groups {
+        let g = Sums {
+            messages: int(&r[2]),
+            sentiment: num(&r[3]).unwrap_or(0.0),
+            negative: int(&r[4]),
+            urgent: int(&r[5]),
+        };
+        days.entry(r[0].clone().unwrap_or_default())
+            .or_default()
+            .add(&g);
+        for k in split_labels(&r[1]) {
+            by_category.entry(k.to_string()).or_default().add(&g);
+        }
+    }
+    let counts = |f: fn(&Sums) -> i64| -> Vec<(chrono::NaiveDate, i64)> {
+        days.iter()
+            .filter_map(|(d, s)| Some((d.parse().ok()?, f(s))))
+            .collect()
+    };
+    let negative_from = first_day_needed(&counts(|s| s.negative), KEYWORD_TEXTS);
+    let urgent_from = first_day_needed(&counts(|s| s.urgent), URGENT_ITEMS);
+    let negative_filter = format!("{mw} AND {neg}");
+    let urgent_filter = format!("{mw} AND urgent");
+    let keywords = async {
+        let texts: Vec<String> = latest(
             ctx,
-            &format!("SELECT COUNT(*) FROM messages WHERE {mw} AND urgent"),
-        )
-        .await?
-        .first()
-        .map_or(0, |r| int(&r[0]));
-        let texts: Vec<String> = text_rows(
-            ctx,
-            &format!(
-                "SELECT COALESCE(text_masked, text) AS shown FROM messages
-                 WHERE {mw} AND sentiment < {NEGATIVE_BELOW} ORDER BY ts DESC, row_key LIMIT {KEYWORD_TEXTS}"
-            ),
+            "COALESCE(text_masked, text) AS shown",
+            &negative_filter,
+            negative_from,
+            KEYWORD_TEXTS,
         )
         .await?
         .into_iter()
         .filter_map(|mut r| r.pop().flatten())
         .collect();
-        out.keywords = keywords_of(&texts);
-        out.urgent = text_rows(
-            ctx,
-            &format!(
-                "SELECT shop_id, conversation_id, CAST(ts AS VARCHAR) AS at, COALESCE(text_masked, text) AS shown, categories
-                 FROM messages WHERE {mw} AND urgent ORDER BY ts DESC, row_key LIMIT {URGENT_ITEMS}"
-            ),
-        )
-        .await?
+        // Segmenting is CPU work: off the thread that polls the other queries.
+        Ok(tokio::task::spawn_blocking(move || keywords_of(&texts))
+            .await
+            .unwrap_or_default())
+    };
+    let urgent = latest(
+        ctx,
+        "shop_id, conversation_id, CAST(ts AS VARCHAR) AS at, COALESCE(text_masked, text) AS shown, categories",
+        &urgent_filter,
+        urgent_from,
+        URGENT_ITEMS,
+    );
+    let (keywords, urgent) = futures::try_join!(keywords, urgent)?;
+    let all = days.values().fold(Sums::default(), |mut a, s| {
+        a.add(s);
+        a
+    });
+    Ok(MessageSide {
+        negative_by_category: by_category
+            .into_iter()
+            .map(|(k, s)| (k, s.negative_share()))
+            .collect(),
+        sentiment: days
+            .into_iter()
+            .map(|(t, s)| SentimentDay {
+                t,
+                mean: (s.messages > 0).then(|| s.sentiment / s.messages as f64),
+                negative_share: s.negative_share(),
+                messages: s.messages,
+            })
+            .collect(),
+        negative_share: all.negative_share(),
+        urgent_messages: all.urgent,
+        keywords,
+        urgent: urgent
+            .into_iter()
+            .map(|r| UrgentMessage {
+                shop_id: r[0].clone().unwrap_or_default(),
+                conversation_id: r[1].clone().unwrap_or_default(),
+                ts: r[2].clone().unwrap_or_default(),
+                text: r[3].clone().unwrap_or_default(),
+                categories: labels(&r[4]),
+            })
+            .collect(),
+    })
+}
+
+/// What commented survey responses are about, most first (grouped by label list,
+/// split here, like the conversations).
+async fn survey_comments(ctx: &SessionContext, q: &ReportQuery) -> Result<Vec<CommentShare>> {
+    let sw = comment_filter(q);
+    let lists = text_rows(
+        ctx,
+        format!(
+            "SELECT categories, COUNT(*),
+                    SUM(CASE WHEN scale = 10 THEN score / 10.0 ELSE (score - 1.0) / 4.0 END)
+             FROM surveys WHERE {sw} GROUP BY categories"
+        ),
+    )
+    .await?;
+    let total: i64 = lists.iter().map(|r| int(&r[1])).sum();
+    let mut per: BTreeMap<&str, (i64, f64)> = BTreeMap::new();
+    for r in &lists {
+        for k in split_labels(&r[0]) {
+            let e = per.entry(k).or_default();
+            e.0 += int(&r[1]);
+            e.1 += num(&r[2]).unwrap_or(0.0);
+        }
+    }
+    let mut out: Vec<CommentShare> = per
         .into_iter()
-        .map(|r| UrgentMessage {
-            shop_id: r[0].clone().unwrap_or_default(),
-            conversation_id: r[1].clone().unwrap_or_default(),
-            ts: r[2].clone().unwrap_or_default(),
-            text: r[3].clone().unwrap_or_default(),
-            categories: labels(&r[4]),
+        .map(|(category, (comments, sum))| CommentShare {
+            category: category.to_string(),
+            comments,
+            share: (total > 0).then(|| comments as f64 / total as f64),
+            mean_score: (comments > 0).then(|| sum / comments as f64),
         })
         .collect();
-    }
-    if has("surveys") {
-        let sw = comment_filter(q);
-        let total = text_rows(ctx, &format!("SELECT COUNT(*) FROM surveys WHERE {sw}"))
-            .await?
-            .first()
-            .map_or(0, |r| int(&r[0]));
-        out.survey_comments = text_rows(
-            ctx,
-            &format!(
-                "SELECT k, COUNT(*), avg(s) FROM (SELECT unnest(string_to_array(categories, ',')) AS k,
-                        CASE WHEN scale = 10 THEN score / 10.0 ELSE (score - 1.0) / 4.0 END AS s
-                   FROM surveys WHERE {sw} AND categories IS NOT NULL) x
-                 GROUP BY k ORDER BY 2 DESC, 1"
-            ),
-        )
-        .await?
-        .into_iter()
-        .map(|r| {
-            let comments = int(&r[1]);
-            CommentShare {
-                category: r[0].clone().unwrap_or_default(),
-                comments,
-                share: (total > 0).then(|| comments as f64 / total as f64),
-                mean_score: num(&r[2]),
-            }
-        })
-        .collect();
-    }
+    out.sort_by(|a, b| {
+        b.comments
+            .cmp(&a.comments)
+            .then(a.category.cmp(&b.category))
+    });
     Ok(out)
 }
 
@@ -374,4 +535,59 @@ pub fn keywords_of(texts: &[String]) -> Vec<Keyword> {
             weight: k.weight,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_day_needed;
+    use chrono::{DateTime, Duration, NaiveDate};
+    use proptest::prelude::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    /// Counted from the latest day: 11-12 has 2, with 11-11 3 ≥ 3 → D = 11-11, two
+    /// days earlier 11-09. Empty days do not count; too few rows → every day.
+    #[test]
+    fn first_day_by_hand() {
+        let days = [
+            (d("2026-11-10"), 5),
+            (d("2026-11-11"), 1),
+            (d("2026-11-12"), 2),
+            (d("2026-11-13"), 0),
+        ];
+        assert_eq!(first_day_needed(&days, 3), Some(d("2026-11-09")));
+        assert_eq!(first_day_needed(&days, 2), Some(d("2026-11-10")));
+        assert_eq!(first_day_needed(&days, 9), None);
+        assert_eq!(first_day_needed(&[], 1), None);
+    }
+
+    proptest! {
+        /// Rows of shops anywhere from UTC−12 to UTC+14, dated in their own time:
+        /// the `limit` latest instants are never dated before the day found.
+        #[test]
+        fn the_latest_rows_are_never_before_the_first_day(
+            rows in prop::collection::vec((0i64..10 * 86_400, -12i64..=14), 1..200),
+            limit in 1usize..60,
+        ) {
+            let base = DateTime::parse_from_rfc3339("2026-11-01T00:00:00Z").unwrap().naive_utc();
+            let dated: Vec<(i64, NaiveDate)> = rows
+                .iter()
+                .map(|&(t, off)| (t, (base + Duration::seconds(t) + Duration::hours(off)).date()))
+                .collect();
+            let mut per_day = std::collections::BTreeMap::new();
+            for (_, day) in &dated {
+                *per_day.entry(*day).or_insert(0i64) += 1;
+            }
+            let per_day: Vec<(NaiveDate, i64)> = per_day.into_iter().collect();
+            if let Some(first) = first_day_needed(&per_day, limit) {
+                let mut by_time = dated.clone();
+                by_time.sort_by_key(|r| std::cmp::Reverse(r.0));
+                for (_, day) in by_time.iter().take(limit) {
+                    prop_assert!(*day >= first, "{day} before {first}");
+                }
+            }
+        }
+    }
 }

@@ -22,7 +22,7 @@ use kefu_model::config::{
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 #[derive(Debug, thiserror::Error)]
 pub enum KpiError {
@@ -350,7 +350,9 @@ async fn rows(
     sql: &str,
     keys: usize,
 ) -> Result<Vec<(Vec<String>, Vec<Option<f64>>)>> {
+    let t = std::time::Instant::now();
     let batches: Vec<RecordBatch> = ctx.sql(sql).await?.collect().await?;
+    tracing::debug!(secs = t.elapsed().as_secs_f64(), sql, "kpi query");
     let mut out = Vec::new();
     for b in batches {
         let mut text: Vec<StringArray> = Vec::new();
@@ -400,6 +402,7 @@ async fn rows(
 /// for a big store, so no per-row allocation.
 async fn values(ctx: &SessionContext, sql: &str) -> Result<BTreeMap<String, Vec<f64>>> {
     use futures::StreamExt;
+    let t = std::time::Instant::now();
     let mut m: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     let mut stream = ctx.sql(sql).await?.execute_stream().await?;
     while let Some(b) = stream.next().await {
@@ -407,10 +410,7 @@ async fn values(ctx: &SessionContext, sql: &str) -> Result<BTreeMap<String, Vec<
         let keys = cast(b.column(0), &DataType::Utf8)?;
         let keys = keys.as_any().downcast_ref::<StringArray>().expect("utf8");
         let vals = cast(b.column(1), &DataType::Float64)?;
-        let vals = vals
-            .as_any()
-            .downcast_ref::<Float64Array>()
-            .expect("f64");
+        let vals = vals.as_any().downcast_ref::<Float64Array>().expect("f64");
         for r in 0..b.num_rows() {
             if vals.is_null(r) {
                 continue;
@@ -424,6 +424,7 @@ async fn values(ctx: &SessionContext, sql: &str) -> Result<BTreeMap<String, Vec<
             }
         }
     }
+    tracing::debug!(secs = t.elapsed().as_secs_f64(), sql, "kpi values");
     Ok(m)
 }
 
@@ -606,23 +607,26 @@ pub struct Report {
 }
 
 /// The report for a query: overall numbers and, with `q.by`, one row per key.
+///
+/// Every query of every section runs concurrently: each is a scan with a small
+/// result, and on a laptop's few cores the gaps of one (planning, the final
+/// single-threaded merge) are filled by the others.
 pub async fn report(ctx: &SessionContext, q: &ReportQuery) -> Result<Report> {
     let overall = ReportQuery {
         by: None,
         ..q.clone()
     };
-    let body = bodies(ctx, &overall)
-        .await?
-        .remove("all")
-        .unwrap_or_default();
-    let breakdown = match q.by {
-        None => Vec::new(),
-        Some(_) => bodies(ctx, q)
-            .await?
-            .into_iter()
-            .map(|(key, body)| BreakdownRow { key, body })
-            .collect(),
+    let by = async {
+        match q.by {
+            None => Ok(BTreeMap::new()),
+            Some(_) => bodies(ctx, q).await,
+        }
     };
+    let (mut all, breakdown, complaints) = futures::try_join!(
+        bodies(ctx, &overall),
+        by,
+        crate::complaints::complaints(ctx, &overall)
+    )?;
     Ok(Report {
         period: Period {
             from: q.from,
@@ -633,29 +637,45 @@ pub async fn report(ctx: &SessionContext, q: &ReportQuery) -> Result<Report> {
                 Cohort::Event => "event".into(),
             },
         },
-        body,
+        body: all.remove("all").unwrap_or_default(),
         readings: q.readings.clone(),
         by: q.by,
-        breakdown,
-        complaints: crate::complaints::complaints(ctx, &overall).await?,
+        breakdown: breakdown
+            .into_iter()
+            .map(|(key, body)| BreakdownRow { key, body })
+            .collect(),
+        complaints,
     })
+}
+
+/// Section bodies being filled by concurrent queries, keyed by breakdown key.
+type Bodies = Mutex<BTreeMap<String, Body>>;
+
+/// Applies `f` to the body of every row's key (one lock for the whole result).
+fn fill<V>(out: &Bodies, rows: impl IntoIterator<Item = (String, V)>, f: impl Fn(&mut Body, V)) {
+    let mut m = out.lock().unwrap_or_else(|e| e.into_inner());
+    for (key, v) in rows {
+        f(m.entry(key).or_default(), v);
+    }
+}
+
+/// Rows whose single key column is taken out of its vector.
+fn keyed(rows: Vec<(Vec<String>, Vec<Option<f64>>)>) -> Vec<(String, Vec<Option<f64>>)> {
+    rows.into_iter()
+        .map(|(mut key, v)| (key.swap_remove(0), v))
+        .collect()
 }
 
 /// Every section, keyed by the query's breakdown key (`"all"` without one).
 async fn bodies(ctx: &SessionContext, q: &ReportQuery) -> Result<BTreeMap<String, Body>> {
-    let mut out: BTreeMap<String, Body> = BTreeMap::new();
-    if table_ok(ctx, CONVERSATIONS_TABLE) {
-        conversation_sections(ctx, q, &mut out).await?;
-    }
-    if table_ok(ctx, ROUNDS_TABLE) {
-        round_sections(ctx, q, &mut out).await?;
-    }
-    if table_ok(ctx, SURVEYS_TABLE) {
-        satisfaction(ctx, q, &mut out).await?;
-    }
-    if table_ok(ctx, INQUIRIES_TABLE) {
-        conversion(ctx, q, &mut out).await?;
-    }
+    let out: Bodies = Mutex::new(BTreeMap::new());
+    futures::try_join!(
+        conversation_sections(ctx, q, &out),
+        round_sections(ctx, q, &out),
+        satisfaction(ctx, q, &out),
+        conversion(ctx, q, &out),
+    )?;
+    let mut out = out.into_inner().unwrap_or_else(|e| e.into_inner());
     for b in out.values_mut() {
         b.response.answer_ratio = rate_f(b.volume.agent_messages, b.volume.customer_messages);
         b.satisfaction.response_rate = rate(b.satisfaction.responses, b.volume.conversations);
@@ -667,131 +687,156 @@ fn rate_f(num: i64, den: i64) -> Option<f64> {
     rate(num, den)
 }
 
-async fn conversation_sections(
-    ctx: &SessionContext,
-    q: &ReportQuery,
-    out: &mut BTreeMap<String, Body>,
-) -> Result<()> {
+async fn conversation_sections(ctx: &SessionContext, q: &ReportQuery, out: &Bodies) -> Result<()> {
+    if !table_ok(ctx, CONVERSATIONS_TABLE) {
+        return Ok(());
+    }
     let (k, w) = (q.key(T::Conv), q.filter(T::Conv));
     let src = q.src(T::Conv);
-    let sql = format!(
-        "SELECT {k} AS k,
-           SUM(CASE WHEN cycle = 0 THEN 1 ELSE 0 END),
-           COUNT(DISTINCT CASE WHEN cycle = 0 THEN shop_id || '|' || customer END),
-           SUM(customer_messages), SUM(agent_messages), SUM(bot_messages),
-           SUM(CASE WHEN cycle = 0 AND window_customer THEN 1 ELSE 0 END),
-           SUM(CASE WHEN cycle = 0 AND not_served THEN 1 ELSE 0 END),
-           SUM(CASE WHEN cycle = 0 AND resolved THEN 1 ELSE 0 END),
-           SUM(CASE WHEN cycle = 0 AND resolution_source = 'inferred' THEN 1 ELSE 0 END),
-           SUM(CASE WHEN cycle = 0 AND one_touch THEN 1 ELSE 0 END),
-           SUM(CASE WHEN cycle = 0 AND resolved AND (reopened OR repeat_contact) THEN 1 ELSE 0 END)
-         FROM {src} WHERE {w} GROUP BY 1"
-    );
-    for (key, v) in rows(ctx, &sql, 1).await? {
-        let b = out.entry(key[0].clone()).or_default();
-        let conversations = n(v[0]);
-        b.volume = Volume {
-            conversations,
-            customers: n(v[1]),
-            customer_messages: n(v[2]),
-            agent_messages: n(v[3]),
-            bot_messages: n(v[4]),
-        };
-        b.response.not_served_rate = rate(n(v[6]), n(v[5]));
-        let resolved = n(v[7]);
-        b.resolution.resolved = resolved;
-        b.resolution.rate = rate(resolved, conversations);
-        b.resolution.inferred = n(v[8]);
-        b.resolution.explicit = resolved - n(v[8]);
-        b.resolution.one_touch_rate = rate(n(v[9]), resolved);
-        b.resolution.reopen_rate = rate(n(v[10]), resolved);
-    }
-    let rc = q.resolution_col();
-    let sql = format!("SELECT {k}, {rc} FROM {src} WHERE {w} AND cycle = 0 AND resolved");
-    for (key, v) in values(ctx, &sql).await? {
-        out.entry(key).or_default().resolution.time_secs = Summary::of(v);
-    }
-
+    let counts = async {
+        let sql = format!(
+            "SELECT {k} AS k,
+               SUM(CASE WHEN cycle = 0 THEN 1 ELSE 0 END),
+               SUM(customer_messages), SUM(agent_messages), SUM(bot_messages),
+               SUM(CASE WHEN cycle = 0 AND window_customer THEN 1 ELSE 0 END),
+               SUM(CASE WHEN cycle = 0 AND not_served THEN 1 ELSE 0 END),
+               SUM(CASE WHEN cycle = 0 AND resolved THEN 1 ELSE 0 END),
+               SUM(CASE WHEN cycle = 0 AND resolution_source = 'inferred' THEN 1 ELSE 0 END),
+               SUM(CASE WHEN cycle = 0 AND one_touch THEN 1 ELSE 0 END),
+               SUM(CASE WHEN cycle = 0 AND resolved AND (reopened OR repeat_contact) THEN 1 ELSE 0 END)
+             FROM {src} WHERE {w} GROUP BY 1"
+        );
+        let r = keyed(rows(ctx, &sql, 1).await?);
+        fill(out, r, |b, v| {
+            let conversations = n(v[0]);
+            b.volume.conversations = conversations;
+            b.volume.customer_messages = n(v[1]);
+            b.volume.agent_messages = n(v[2]);
+            b.volume.bot_messages = n(v[3]);
+            b.response.not_served_rate = rate(n(v[5]), n(v[4]));
+            let resolved = n(v[6]);
+            b.resolution.resolved = resolved;
+            b.resolution.rate = rate(resolved, conversations);
+            b.resolution.inferred = n(v[7]);
+            b.resolution.explicit = resolved - n(v[7]);
+            b.resolution.one_touch_rate = rate(n(v[8]), resolved);
+            b.resolution.reopen_rate = rate(n(v[9]), resolved);
+        });
+        Ok::<_, KpiError>(())
+    };
+    // Distinct customers by grouping on the two columns: cheaper than COUNT(DISTINCT)
+    // over a concatenated string.
+    let customers = async {
+        let sql = format!(
+            "SELECT k, COUNT(*) FROM (
+               SELECT {k} AS k, shop_id, customer FROM {src}
+               WHERE {w} AND cycle = 0 AND customer IS NOT NULL GROUP BY 1, 2, 3) t
+             GROUP BY k"
+        );
+        let r = keyed(rows(ctx, &sql, 1).await?);
+        fill(out, r, |b, v| b.volume.customers = n(v[0]));
+        Ok(())
+    };
+    let resolution = async {
+        let rc = q.resolution_col();
+        let sql = format!("SELECT {k}, {rc} FROM {src} WHERE {w} AND cycle = 0 AND resolved");
+        let r = values(ctx, &sql).await?;
+        fill(out, r, |b, v| b.resolution.time_secs = Summary::of(v));
+        Ok(())
+    };
     // FRT per cycle, credited to the agent who replied; outbound cycles carry no clock.
-    let (k, w) = (q.key(T::Frt), q.filter(T::Frt));
-    let src = q.src(T::Frt);
-    let fc = q.frt_col();
-    let sql = format!("SELECT {k}, {fc} FROM {src} WHERE {w} AND frt_answered");
-    for (key, v) in values(ctx, &sql).await? {
-        out.entry(key).or_default().response.frt_secs = Summary::of(v);
-    }
-    let sql =
-        format!("SELECT {k}, COUNT(*) FROM {src} WHERE {w} AND frt_answered = false GROUP BY 1");
-    for (key, v) in rows(ctx, &sql, 1).await? {
-        out.entry(key[0].clone())
-            .or_default()
-            .response
-            .frt_unanswered = n(v[0]);
-    }
+    let (fk, fw) = (q.key(T::Frt), q.filter(T::Frt));
+    let fsrc = q.src(T::Frt);
+    let frt = async {
+        let fc = q.frt_col();
+        let sql = format!("SELECT {fk}, {fc} FROM {fsrc} WHERE {fw} AND frt_answered");
+        let r = values(ctx, &sql).await?;
+        fill(out, r, |b, v| b.response.frt_secs = Summary::of(v));
+        Ok(())
+    };
+    let unanswered = async {
+        let sql = format!(
+            "SELECT {fk}, COUNT(*) FROM {fsrc} WHERE {fw} AND frt_answered = false GROUP BY 1"
+        );
+        let r = keyed(rows(ctx, &sql, 1).await?);
+        fill(out, r, |b, v| b.response.frt_unanswered = n(v[0]));
+        Ok(())
+    };
+    futures::try_join!(counts, customers, resolution, frt, unanswered)?;
     Ok(())
 }
 
-async fn round_sections(
-    ctx: &SessionContext,
-    q: &ReportQuery,
-    out: &mut BTreeMap<String, Body>,
-) -> Result<()> {
+async fn round_sections(ctx: &SessionContext, q: &ReportQuery, out: &Bodies) -> Result<()> {
+    if !table_ok(ctx, ROUNDS_TABLE) {
+        return Ok(());
+    }
     let (k, w) = (q.key(T::Rounds), q.filter(T::Rounds));
     let src = q.src(T::Rounds);
     let col = q.response_col();
-    let within: Vec<String> = WITHIN_T
-        .iter()
-        .map(|(_, t)| format!("SUM(CASE WHEN kind = 'human' AND {col} <= {t} THEN 1 ELSE 0 END)"))
-        .collect();
     // 3-minute rate: rounds starting inside the window that wait for a human.
     let ok = format!("kind = 'human' AND {col} <= {THREE_MIN_SECS}");
-    let sql = format!(
-        "SELECT {k},
-           SUM(CASE WHEN kind = 'human' THEN 1 ELSE 0 END),
-           SUM(CASE WHEN kind = 'bot' THEN 1 ELSE 0 END),
-           SUM(CASE WHEN kind = 'unanswered' THEN 1 ELSE 0 END),
-           SUM(CASE WHEN starts_in_window AND kind <> 'bot' THEN 1 ELSE 0 END),
-           SUM(CASE WHEN starts_in_window AND {ok} THEN 1 ELSE 0 END),
-           {}
-         FROM {src} WHERE {w} GROUP BY 1",
-        within.join(", ")
-    );
-    for (key, v) in rows(ctx, &sql, 1).await? {
-        let b = out.entry(key[0].clone()).or_default();
-        let (human, bot, unanswered) = (n(v[0]), n(v[1]), n(v[2]));
-        b.response.rounds = RoundCounts {
-            human,
-            bot,
-            unanswered,
-        };
-        let mut r = [None; 7];
-        for (i, slot) in r.iter_mut().enumerate() {
-            *slot = rate(n(v[5 + i]), human + unanswered);
-        }
-        b.response.within = Within::from_rates(r);
-        b.response.three_min_rounds = n(v[3]);
-        if q.readings.three_min_reading == ThreeMinReading::PerRound {
-            b.response.three_min_rate = rate(n(v[4]), n(v[3]));
-        }
-    }
-    let sql = format!("SELECT {k}, {col} FROM {src} WHERE {w} AND kind = 'human'");
-    for (key, v) in values(ctx, &sql).await? {
-        out.entry(key).or_default().response.response_secs = Summary::of(v);
-    }
+    let counts = async {
+        let within: Vec<String> = WITHIN_T
+            .iter()
+            .map(|(_, t)| {
+                format!("SUM(CASE WHEN kind = 'human' AND {col} <= {t} THEN 1 ELSE 0 END)")
+            })
+            .collect();
+        let sql = format!(
+            "SELECT {k},
+               SUM(CASE WHEN kind = 'human' THEN 1 ELSE 0 END),
+               SUM(CASE WHEN kind = 'bot' THEN 1 ELSE 0 END),
+               SUM(CASE WHEN kind = 'unanswered' THEN 1 ELSE 0 END),
+               SUM(CASE WHEN starts_in_window AND kind <> 'bot' THEN 1 ELSE 0 END),
+               SUM(CASE WHEN starts_in_window AND {ok} THEN 1 ELSE 0 END),
+               {}
+             FROM {src} WHERE {w} GROUP BY 1",
+            within.join(", ")
+        );
+        let r = keyed(rows(ctx, &sql, 1).await?);
+        fill(out, r, |b, v| {
+            let (human, bot, unanswered) = (n(v[0]), n(v[1]), n(v[2]));
+            b.response.rounds = RoundCounts {
+                human,
+                bot,
+                unanswered,
+            };
+            let mut r = [None; 7];
+            for (i, slot) in r.iter_mut().enumerate() {
+                *slot = rate(n(v[5 + i]), human + unanswered);
+            }
+            b.response.within = Within::from_rates(r);
+            b.response.three_min_rounds = n(v[3]);
+            if q.readings.three_min_reading == ThreeMinReading::PerRound {
+                b.response.three_min_rate = rate(n(v[4]), n(v[3]));
+            }
+        });
+        Ok::<_, KpiError>(())
+    };
+    let response = async {
+        let sql = format!("SELECT {k}, {col} FROM {src} WHERE {w} AND kind = 'human'");
+        let r = values(ctx, &sql).await?;
+        fill(out, r, |b, v| b.response.response_secs = Summary::of(v));
+        Ok(())
+    };
     // Per buyer: (buyers − buyers with any in-window round late or unanswered) / buyers.
-    let sql = format!(
-        "SELECT k, COUNT(*), SUM(ok) FROM (
-           SELECT {k} AS k, shop_id, customer, MIN(CASE WHEN {ok} THEN 1 ELSE 0 END) AS ok
-           FROM {src} WHERE {w} AND starts_in_window AND kind <> 'bot'
-           GROUP BY 1, 2, 3) t GROUP BY k"
-    );
-    for (key, v) in rows(ctx, &sql, 1).await? {
-        let b = out.entry(key[0].clone()).or_default();
-        b.response.three_min_buyers = n(v[0]);
-        if q.readings.three_min_reading == ThreeMinReading::PerBuyer {
-            b.response.three_min_rate = rate(n(v[1]), n(v[0]));
-        }
-    }
+    let buyers = async {
+        let sql = format!(
+            "SELECT k, COUNT(*), SUM(ok) FROM (
+               SELECT {k} AS k, shop_id, customer, MIN(CASE WHEN {ok} THEN 1 ELSE 0 END) AS ok
+               FROM {src} WHERE {w} AND starts_in_window AND kind <> 'bot'
+               GROUP BY 1, 2, 3) t GROUP BY k"
+        );
+        let r = keyed(rows(ctx, &sql, 1).await?);
+        fill(out, r, |b, v| {
+            b.response.three_min_buyers = n(v[0]);
+            if q.readings.three_min_reading == ThreeMinReading::PerBuyer {
+                b.response.three_min_rate = rate(n(v[1]), n(v[0]));
+            }
+        });
+        Ok(())
+    };
+    futures::try_join!(counts, response, buyers)?;
     Ok(())
 }
 
@@ -827,11 +872,10 @@ impl Tally {
     }
 }
 
-async fn satisfaction(
-    ctx: &SessionContext,
-    q: &ReportQuery,
-    out: &mut BTreeMap<String, Body>,
-) -> Result<()> {
+async fn satisfaction(ctx: &SessionContext, q: &ReportQuery, out: &Bodies) -> Result<()> {
+    if !table_ok(ctx, SURVEYS_TABLE) {
+        return Ok(());
+    }
     let (k, w) = (q.key(T::Surveys), q.filter(T::Surveys));
     let src = q.src(T::Surveys);
     let sql = format!(
@@ -865,6 +909,7 @@ async fn satisfaction(
                 .or_default() += count;
         }
     }
+    let mut out = out.lock().unwrap_or_else(|e| e.into_inner());
     for (k, t) in overall {
         let s = &mut out.entry(k).or_default().satisfaction;
         let d = t.score();
@@ -888,11 +933,10 @@ async fn satisfaction(
     Ok(())
 }
 
-async fn conversion(
-    ctx: &SessionContext,
-    q: &ReportQuery,
-    out: &mut BTreeMap<String, Body>,
-) -> Result<()> {
+async fn conversion(ctx: &SessionContext, q: &ReportQuery, out: &Bodies) -> Result<()> {
+    if !table_ok(ctx, INQUIRIES_TABLE) {
+        return Ok(());
+    }
     let (k, w) = (q.key(T::Inquiries), q.filter(T::Inquiries));
     let src = q.src(T::Inquiries);
     let sql = format!(
@@ -903,8 +947,9 @@ async fn conversion(
            COUNT(DISTINCT CASE WHEN converted THEN shop_id || '|' || customer END)
          FROM {src} WHERE {w} GROUP BY 1"
     );
-    for (key, v) in rows(ctx, &sql, 1).await? {
-        let c = &mut out.entry(key[0].clone()).or_default().conversion;
+    let r = keyed(rows(ctx, &sql, 1).await?);
+    fill(out, r, |b, v| {
+        let c = &mut b.conversion;
         c.inquiries = n(v[0]);
         c.converted = n(v[1]);
         c.rate = rate(c.converted, c.inquiries);
@@ -912,7 +957,7 @@ async fn conversion(
         c.converted_customers = n(v[3]);
         c.avg_order_value =
             (c.converted_customers > 0).then(|| c.order_amount / c.converted_customers as f64);
-    }
+    });
     Ok(())
 }
 

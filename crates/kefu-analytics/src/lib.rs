@@ -23,9 +23,7 @@ pub mod stored;
 pub mod window;
 
 pub use batch::{FactTable, group_key, to_batches};
-pub use build::{
-    ConversationCustomers, build_all, build_group, build_group_with, group_customer,
-};
+pub use build::{ConversationCustomers, build_all, build_group, build_group_with, group_customer};
 pub use facts::{ConversationFact, GroupFacts, InquiryFact, RoundFact, SurveyFact};
 #[cfg(feature = "kpi")]
 pub use kpi::{Breakdown, Grain, Readings, Report, ReportQuery, VolumeBy, register_facts, report};

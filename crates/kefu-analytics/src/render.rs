@@ -301,21 +301,6 @@ impl Report {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn widths_and_durations() {
-        assert_eq!(width("首次响应 FRT"), 12);
-        assert_eq!(pad("会话", 6), "会话  ");
-        assert_eq!(dur(Some(42.0)), "42.0s");
-        assert_eq!(dur(Some(185.0)), "3m05s");
-        assert_eq!(dur(Some(7800.0)), "2h10m");
-        assert_eq!(dur(None), "–");
-    }
-}
-
 /// The complaints section: categories with their negative share, keywords, the
 /// latest urgent messages (masked) and what survey comments are about.
 fn complaints_text(out: &mut String, c: &crate::complaints::Complaints) {
@@ -389,5 +374,20 @@ fn complaints_text(out: &mut String, c: &crate::complaints::Complaints) {
         let refs: Vec<(&str, String)> =
             lines.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
         block(out, "评价留言 Survey comments by category", &refs);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn widths_and_durations() {
+        assert_eq!(width("首次响应 FRT"), 12);
+        assert_eq!(pad("会话", 6), "会话  ");
+        assert_eq!(dur(Some(42.0)), "42.0s");
+        assert_eq!(dur(Some(185.0)), "3m05s");
+        assert_eq!(dur(Some(7800.0)), "2h10m");
+        assert_eq!(dur(None), "–");
     }
 }

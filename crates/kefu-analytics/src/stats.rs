@@ -80,7 +80,11 @@ mod tests {
         let mut sorted = v.clone();
         sorted.sort_by(f64::total_cmp);
         for p in [0.0, 0.1, 0.5, 0.9, 0.95, 0.999, 1.0] {
-            assert_eq!(quantile_select(&mut v, p), quantile_sorted(&sorted, p), "p = {p}");
+            assert_eq!(
+                quantile_select(&mut v, p),
+                quantile_sorted(&sorted, p),
+                "p = {p}"
+            );
         }
         assert_eq!(quantile_select(&mut [], 0.5), None);
         assert_eq!(quantile_select(&mut [2.0, 1.0], 0.5), Some(1.5));

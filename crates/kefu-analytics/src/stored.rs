@@ -21,12 +21,12 @@ use arrow::array::{Array, Int64Array, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema};
 use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
+use futures::StreamExt;
 use kefu_model::schema::PARTITION_COLUMN;
 use kefu_model::{
     MessageKind, MessageRecord, OrderRecord, Sender, ShopConfig, SurveyRecord, Table, ToBatch,
 };
 use kefu_store::{Store, StoreError, TableDef};
-use futures::StreamExt;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
@@ -254,10 +254,18 @@ pub async fn refresh(
         .collect()
         .await?
         .first()
-        .and_then(|b| b.column(0).as_any().downcast_ref::<Int64Array>().map(|a| a.value(0)))
+        .and_then(|b| {
+            b.column(0)
+                .as_any()
+                .downcast_ref::<Int64Array>()
+                .map(|a| a.value(0))
+        })
         .unwrap_or(0);
     if touched_messages as u64 > chunk_messages() {
-        tracing::info!(touched_messages, "refresh touches more than a chunk: full rebuild");
+        tracing::info!(
+            touched_messages,
+            "refresh touches more than a chunk: full rebuild"
+        );
         return rebuild(store, cfg_of).await;
     }
     let (msgs, orders, surveys) = load(
@@ -360,36 +368,74 @@ pub async fn rebuild(
         let t = std::time::Instant::now();
         let plan = ChunkPlan::scan(&ctx, chunks).await?;
         ctx.register_table("kefu_chunk", Arc::new(plan.table()?))?;
-        load_secs += t.elapsed().as_secs_f64();
-        for k in 0..chunks {
-            let t = std::time::Instant::now();
-            let msgs = load_messages(
-                &ctx,
-                &format!(
-                    "SELECT m.* FROM messages m JOIN kefu_chunk c
-                       ON m.shop_id = c.shop_id AND m.conversation_id = c.conversation_id
-                     WHERE c.chunk = {k}"
-                ),
-            )
-            .await?;
-            let o: Vec<OrderRecord> = orders
-                .iter()
-                .filter(|o| plan.order_chunk(o) == Some(k))
-                .cloned()
-                .collect();
-            let s: Vec<SurveyRecord> = surveys
-                .iter()
-                .filter(|s| plan.survey_chunk(s) == Some(k))
-                .cloned()
-                .collect();
-            load_secs += t.elapsed().as_secs_f64();
-            let t = std::time::Instant::now();
-            let facts = build_all(&msgs, &o, &s, cfg_of)?;
-            drop(msgs);
-            build_secs += t.elapsed().as_secs_f64();
-            out.write(&facts).await?;
-            tracing::info!(chunk = k, of = chunks, conversations = facts.conversations.len(), "facts chunk built");
+        let mut orders_of: Vec<Vec<OrderRecord>> = (0..chunks).map(|_| Vec::new()).collect();
+        for o in orders {
+            if let Some(k) = plan.order_chunk(&o) {
+                orders_of[k as usize].push(o);
+            }
         }
+        let mut surveys_of: Vec<Vec<SurveyRecord>> = (0..chunks).map(|_| Vec::new()).collect();
+        for s in surveys {
+            if let Some(k) = plan.survey_chunk(&s) {
+                surveys_of[k as usize].push(s);
+            }
+        }
+        drop(plan);
+        load_secs += t.elapsed().as_secs_f64();
+        // Three stages overlap: chunk k+1 loads while k is built and k−1 written, so
+        // decoding, building and Parquet encoding keep every core busy. At most one
+        // chunk waits in each channel: memory stays a few chunks whatever the store.
+        let (load_tx, mut loaded) = tokio::sync::mpsc::channel(1);
+        let lctx = ctx.clone();
+        let loader = tokio::spawn(async move {
+            for k in 0..chunks {
+                let t = std::time::Instant::now();
+                let r = load_messages(
+                    &lctx,
+                    &format!(
+                        "SELECT m.* FROM messages m JOIN kefu_chunk c
+                           ON m.shop_id = c.shop_id AND m.conversation_id = c.conversation_id
+                         WHERE c.chunk = {k}"
+                    ),
+                )
+                .await
+                .map(|m| (k, m, t.elapsed().as_secs_f64()));
+                let failed = r.is_err();
+                if load_tx.send(r).await.is_err() || failed {
+                    break;
+                }
+            }
+        });
+        let (write_tx, mut to_write) = tokio::sync::mpsc::channel::<(u64, GroupFacts)>(1);
+        let writer = tokio::spawn(async move {
+            while let Some((k, facts)) = to_write.recv().await {
+                out.write(&facts).await?;
+                tracing::info!(
+                    chunk = k,
+                    of = chunks,
+                    conversations = facts.conversations.len(),
+                    "facts chunk written"
+                );
+            }
+            Ok::<_, StoredError>(out)
+        });
+        while let Some(r) = loaded.recv().await {
+            let (k, msgs, secs): (u64, Vec<MessageRecord>, f64) = r?;
+            load_secs += secs;
+            let t = std::time::Instant::now();
+            let o = std::mem::take(&mut orders_of[k as usize]);
+            let s = std::mem::take(&mut surveys_of[k as usize]);
+            let facts = build_all(&msgs, &o, &s, cfg_of)?;
+            drop((msgs, o, s));
+            build_secs += t.elapsed().as_secs_f64();
+            if write_tx.send((k, facts)).await.is_err() {
+                break; // the writer stopped on an error, returned below
+            }
+        }
+        drop(write_tx);
+        let joined = |e: tokio::task::JoinError| StoredError::Rows(format!("facts task: {e}"));
+        loader.await.map_err(joined)?;
+        out = writer.await.map_err(joined)??;
     }
     let t = std::time::Instant::now();
     let write_secs = out.write_secs;
@@ -492,9 +538,15 @@ impl ChunkPlan {
             batches.push(RecordBatch::try_new(
                 schema.clone(),
                 vec![
-                    Arc::new(StringArray::from_iter_values(part.iter().map(|((s, _), _)| s.as_str()))),
-                    Arc::new(StringArray::from_iter_values(part.iter().map(|((_, c), _)| c.as_str()))),
-                    Arc::new(Int64Array::from_iter_values(part.iter().map(|(_, k)| **k as i64))),
+                    Arc::new(StringArray::from_iter_values(
+                        part.iter().map(|((s, _), _)| s.as_str()),
+                    )),
+                    Arc::new(StringArray::from_iter_values(
+                        part.iter().map(|((_, c), _)| c.as_str()),
+                    )),
+                    Arc::new(Int64Array::from_iter_values(
+                        part.iter().map(|(_, k)| **k as i64),
+                    )),
                 ],
             )?);
         }
@@ -503,7 +555,9 @@ impl ChunkPlan {
 
     /// Orders go with their customer's group (`None`: no customer, never used).
     fn order_chunk(&self, o: &OrderRecord) -> Option<u64> {
-        o.customer_id.as_deref().map(|c| self.chunk_of(&o.shop_id, c))
+        o.customer_id
+            .as_deref()
+            .map(|c| self.chunk_of(&o.shop_id, c))
     }
 
     /// Surveys go with their conversation's group when the store has it, else with
@@ -514,7 +568,11 @@ impl ChunkPlan {
                 .get(&(s.shop_id.clone(), c.clone()))
                 .copied()
         });
-        by_conv.or_else(|| s.customer_id.as_deref().map(|c| self.chunk_of(&s.shop_id, c)))
+        by_conv.or_else(|| {
+            s.customer_id
+                .as_deref()
+                .map(|c| self.chunk_of(&s.shop_id, c))
+        })
     }
 }
 

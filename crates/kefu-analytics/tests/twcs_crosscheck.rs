@@ -39,7 +39,11 @@ const BUCKETS: [f64; 7] = [30.0, 60.0, 180.0, 300.0, 600.0, 1800.0, 3600.0];
 fn sample_path() -> PathBuf {
     let base = std::env::var_os("KEFU_SHARED_DATA")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
+        .unwrap_or_else(|| {
+            std::env::var_os("CARGO_MANIFEST_DIR")
+                .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from)
+                .join("../../../shared/data")
+        });
     let p = base.join(SAMPLE);
     assert!(
         p.is_file(),

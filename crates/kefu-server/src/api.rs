@@ -195,13 +195,26 @@ where
     Fut: std::future::Future<Output = ApiResult<Value>>,
 {
     state.ctx().await?; // renews the snapshot (and clears the cache) when needed
-    let key = uri.0.to_string();
+    let key = cache_key(&uri.0);
     if let Some(v) = state.cached(&key) {
         return Ok(Json((*v).clone()));
     }
     let v = f().await?;
     state.remember(key, Arc::new(v.clone()));
     Ok(Json(v))
+}
+
+/// The path with its query parameters sorted: the same view asked with its
+/// parameters in another order is the same answer.
+pub(crate) fn cache_key(uri: &axum::http::Uri) -> String {
+    let mut pairs: Vec<&str> = uri
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .collect();
+    pairs.sort_unstable();
+    format!("{}?{}", uri.path(), pairs.join("&"))
 }
 
 fn lit(s: &str) -> String {
@@ -594,7 +607,7 @@ async fn complaints(State(state): St, uri: OriginalUri, Query(f): Query<Filters>
         let (ctx, cfg) = session(&state, &f).await?;
         let q = f.query(&cfg)?;
         let c = kefu_analytics::complaints::complaints(&ctx, &q).await?;
-        Ok(serde_json::to_value(c).map_err(|e| ApiError::internal(e.to_string()))?)
+        serde_json::to_value(c).map_err(|e| ApiError::internal(e.to_string()))
     })
     .await
 }

@@ -5,7 +5,9 @@
 //!   `/healthz` do not.
 //! * Answers come from the stored fact tables (pre-aggregated per conversation and
 //!   round); a response cache keyed by the request and the store's table versions
-//!   makes repeated dashboard views cheap and is dropped when an ingest commits.
+//!   makes repeated dashboard views cheap and is dropped when an ingest commits;
+//!   [`warm`] then asks the dashboard's first views again in the background, so the
+//!   morning's first visit is answered from the cache.
 //! * User SQL (`/sql`, `where=`) runs with DDL, DML and statements switched off in
 //!   DataFusion itself, under a row and a time limit.
 
@@ -13,6 +15,7 @@ mod api;
 mod assets;
 mod error;
 mod state;
+mod warm;
 
 pub use error::ApiError;
 pub use state::AppState;
@@ -73,7 +76,8 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     }
     let state = Arc::new(AppState::open(&opts.data_dir, opts.token.clone()).await?);
     let listener = tokio::net::TcpListener::bind(opts.addr).await?;
-    let app = router(state);
+    let app = router(state.clone());
+    tokio::spawn(warm::keep_warm(state, app.clone()));
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

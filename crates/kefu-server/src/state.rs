@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::RwLock;
 
 /// How often the server looks for new commits (a directory listing per table).
-const CHECK_EVERY: Duration = Duration::from_secs(2);
+pub(crate) const CHECK_EVERY: Duration = Duration::from_secs(2);
 /// Cached answers kept per snapshot; the cache is cleared when it fills.
 const CACHE_ENTRIES: usize = 2_000;
 
@@ -97,6 +97,12 @@ impl AppState {
             s.checked = Instant::now();
         }
         Ok((s.ctx.clone(), s.config.clone()))
+    }
+
+    /// The table versions of the current snapshot (renewing it when due).
+    pub async fn versions(&self) -> Result<Vec<i64>, ApiError> {
+        self.ctx().await?;
+        Ok(self.snap.read().await.versions.clone())
     }
 
     pub fn cached(&self, key: &str) -> Option<Arc<serde_json::Value>> {

@@ -318,7 +318,11 @@ impl Store {
 
     /// A DataFusion session with every table registered at its current snapshot.
     pub async fn session(&self) -> Result<SessionContext> {
-        let mut config = SessionConfig::new().with_information_schema(true);
+        // DATAFUSION_* variables tune the engine (e.g. DATAFUSION_EXECUTION_TARGET_PARTITIONS);
+        // a malformed one is reported by DataFusion and the defaults are used.
+        let mut config = SessionConfig::from_env()
+            .unwrap_or_else(|_| SessionConfig::new())
+            .with_information_schema(true);
         config
             .options_mut()
             .execution

@@ -11,7 +11,8 @@ use std::path::PathBuf;
 
 /// `../shared/data` next to the repository.
 pub fn shared_data(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from)
         .join("../../../shared/data")
         .join(rel)
 }

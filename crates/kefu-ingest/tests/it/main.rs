@@ -36,7 +36,8 @@ pub fn reasons(q: &[QuarantineRecord]) -> Vec<(u64, String)> {
 
 /// The real Twitter sample beside the repository (`../shared/data`).
 pub fn shared_data(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from)
         .join("../../../shared/data")
         .join(rel)
 }

@@ -7,7 +7,9 @@ fn data_dir() -> Option<PathBuf> {
     let d = std::env::var_os("KEFU_DATA_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
-            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data"))
+            std::env::var_os("CARGO_MANIFEST_DIR")
+                .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from)
+                .join("../../../shared/data")
         });
     d.join("complaint_categories/labeled_dev.jsonl")
         .exists()

@@ -3,7 +3,7 @@
 
 use crate::*;
 use serde_json::Value;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command as Std, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -358,7 +358,9 @@ fn openapi_document_and_docs_page() {
 /// packages (`npm ci --prefix web`) and Chromium (`.ci/run` installs both).
 #[test]
 fn dashboard_in_headless_chromium() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let root = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from)
+        .join("../..");
     assert!(
         root.join("web/node_modules/playwright-core").exists(),
         "web/node_modules is missing: run `npm ci --prefix web` (.ci/run does)"

@@ -133,11 +133,21 @@ fn a_chunked_rebuild_gives_the_facts_of_one_build() {
     let per_chunk = (messages / 4).to_string();
     let out = assert_cmd::Command::cargo_bin("kefu")
         .unwrap()
-        .args(["--data-dir", data.to_str().unwrap(), "store", "rebuild-facts", "--json"])
+        .args([
+            "--data-dir",
+            data.to_str().unwrap(),
+            "store",
+            "rebuild-facts",
+            "--json",
+        ])
         .env("KEFU_FACTS_CHUNK_MESSAGES", &per_chunk)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(r["chunks"], 5, "{r}"); // ⌈n / ⌊n/4⌋⌉ = 5 unless n divides by 4
     let chunked = facts(&data);
@@ -184,7 +194,11 @@ fn a_big_refresh_becomes_a_chunked_rebuild() {
         .env("KEFU_FACTS_CHUNK_MESSAGES", "2000")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(r["facts"]["full"], true, "{}", r["facts"]);
     assert!(r["facts"]["chunks"].as_u64().unwrap() > 1, "{}", r["facts"]);
