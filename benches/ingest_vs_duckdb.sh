@@ -44,7 +44,7 @@ print(con.execute("SELECT count(*) FROM messages").fetchone()[0])
 PY
   /usr/bin/time -v "$VENV/bin/python" "$W/duck.py" "${files[@]}" > "$W/duck.out" 2> "$W/duck.time"
   ks=$(secs "$W/kefu.time"); ds=$(secs "$W/duck.time")
-  printf '| %s | kefu ingest (validate, dedupe, normalise, Delta commit) | %s | %.0f | %s | %.2f× |\n' "$n" "$ks" "$(echo "$n / $ks" | bc -l)" "$(peak_mb "$W/kefu.time")" "$(echo "$ks / $ds" | bc -l)"
+  printf '| %s | kefu ingest (validate, dedupe, normalise, text models, Delta commit, conversation facts) | %s | %.0f | %s | %.2f× |\n' "$n" "$ks" "$(echo "$n / $ks" | bc -l)" "$(peak_mb "$W/kefu.time")" "$(echo "$ks / $ds" | bc -l)"
   printf '| %s | DuckDB %s read_csv → table | %s | %.0f | %s | 1.00× |\n' "$(cat "$W/duck.out")" "$DUCK_VERSION" "$ds" "$(echo "$n / $ds" | bc -l)" "$(peak_mb "$W/duck.time")"
   if [ -n "${KEEP:-}" ]; then rm -rf "$KEEP"; mv "$W/kefu" "$KEEP"; fi
   rm -rf "$W"
