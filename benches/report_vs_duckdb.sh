@@ -25,6 +25,14 @@ for scale in ${SCALES[@]}; do
     "$BIN" demo --generate "$W/src" --scale "$scale" --canonical --json > "$W/gen.json"
     "$BIN" --data-dir "$W/kefu" ingest --json "$W"/src/*.csv > "$W/ingest.json"
   fi
+  # DuckDB reads the tables' Parquet files directly: right only while every file is in
+  # the current snapshot (a rebuild leaves the old facts until `kefu store vacuum
+  # --retention-hours 0`). Check each table's rows against kefu's own reading.
+  for t in messages surveys conversation_facts rounds inquiries survey_facts; do
+    k=$("$BIN" --data-dir "$W/kefu" query --csv "SELECT count(*) AS n FROM $t" | tail -1)
+    d=$("$VENV/bin/python" -c "import duckdb; print(duckdb.sql(\"SELECT count(*) FROM read_parquet('$W/kefu/tables/$t/**/*.parquet')\").fetchall()[0][0])")
+    [ "$k" = "$d" ] || { echo "$t: kefu sees $k rows, its Parquet files hold $d (vacuum the store first)" >&2; exit 1; }
+  done
   n=$("$BIN" --data-dir "$W/kefu" query --csv "SELECT count(*) AS n FROM messages" | tail -1)
   convs=$("$BIN" --data-dir "$W/kefu" query --csv "SELECT count(*) AS n FROM conversation_facts WHERE cycle = 0" | tail -1)
   # In process: the store opened once, the report run 5 more times (as a server would).

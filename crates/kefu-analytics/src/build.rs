@@ -13,7 +13,8 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use kefu_model::config::{ConversionEvent, CsatAttribution, RoundStart};
 use kefu_model::{MessageKind, MessageRecord, OrderRecord, Sender, ShopConfig, SurveyRecord};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The within-T buckets of METRICS.md, in seconds, with their report labels.
 pub const WITHIN_T: [(&str, f64); 7] = [
@@ -93,53 +94,24 @@ fn tie_rank_of(sender: Sender, kind: &MessageKind) -> u8 {
     }
 }
 
-/// Which customer a conversation belongs to, message by message, by the rule
-/// [`build_all`] groups with: the customer of its earliest message naming one (ties:
-/// [`tie_rank`], then message id). Lets a store plan groups from a narrow scan.
-#[derive(Debug, Default)]
-pub struct ConversationCustomers {
-    first: HashMap<(String, String), FirstNaming>,
+/// The rest of a message, for the rare tie on time, rank and id (a duplicate id).
+fn tie_break(m: &MessageRecord) -> impl Ord + '_ {
+    (
+        (
+            &m.conversation_id,
+            &m.customer_id,
+            &m.agent_id,
+            m.kind.as_str(),
+        ),
+        (&m.product_id, &m.order_id, &m.source_file, m.source_row),
+    )
 }
 
-/// The earliest message naming a customer so far: (time, tie rank, message id, customer).
-type FirstNaming = (DateTime<Utc>, u8, String, String);
-
-impl ConversationCustomers {
-    /// One message: its shop, conversation, customer id (if any), instant, sender,
-    /// kind and message id.
-    #[allow(clippy::too_many_arguments)]
-    pub fn see(
-        &mut self,
-        shop: &str,
-        conversation: &str,
-        customer: Option<&str>,
-        ts: DateTime<Utc>,
-        sender: Sender,
-        kind: &MessageKind,
-        message_id: &str,
-    ) {
-        let Some(c) = customer else { return };
-        let here = (ts, tie_rank_of(sender, kind), message_id, c);
-        let key = (shop.to_string(), conversation.to_string());
-        match self.first.get_mut(&key) {
-            Some(e) if (e.0, e.1, e.2.as_str(), e.3.as_str()) <= here => {}
-            Some(e) => *e = (here.0, here.1, here.2.to_string(), here.3.to_string()),
-            None => {
-                self.first.insert(
-                    key,
-                    (here.0, here.1, here.2.to_string(), here.3.to_string()),
-                );
-            }
-        }
-    }
-
-    /// The group customer of a conversation: its customer, or for a conversation no
-    /// message names a customer in, the conversation id itself.
-    pub fn group_of<'a>(&'a self, shop: &str, conversation: &'a str) -> &'a str {
-        self.first
-            .get(&(shop.to_string(), conversation.to_string()))
-            .map_or(conversation, |e| e.3.as_str())
-    }
+/// The rank [`build_all`] orders messages of one instant by, public so a store can
+/// plan groups from a narrow scan: a conversation belongs to the customer of its
+/// earliest message naming one, by (time, this rank, message id, customer id).
+pub fn naming_rank(sender: Sender, kind: &MessageKind) -> u8 {
+    tie_rank_of(sender, kind)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -365,9 +337,12 @@ fn build_group_refs(
 ) -> GroupFacts {
     let mut out = GroupFacts::default();
 
-    // Sort and drop exact duplicate message ids (an overlapping re-ingest).
+    // Sort and drop exact duplicate message ids (an overlapping re-ingest). The rest
+    // of a row breaks ties, so the order never depends on the input's.
     sorted.sort_by(|a, b| {
-        (a.ts, tie_rank(a), &a.message_id).cmp(&(b.ts, tie_rank(b), &b.message_id))
+        (a.ts, tie_rank(a), &a.message_id)
+            .cmp(&(b.ts, tie_rank(b), &b.message_id))
+            .then_with(|| tie_break(a).cmp(&tie_break(b)))
     });
     let mut seen = BTreeSet::new();
     sorted.retain(|m| seen.insert(m.message_id.as_str()));
@@ -931,28 +906,35 @@ pub fn build_all(
     // the customer who opened it, not one who joined later (a Twitter thread can
     // hold several). Agent rows without a customer id stay with their conversation.
     type First<'a> = (DateTime<Utc>, u8, &'a str, &'a str);
-    let mut conv_customer: BTreeMap<(&str, &str), First> = BTreeMap::new();
+    let t_all = std::time::Instant::now();
+    // Messages by conversation first (hashing, not ordering: a million messages make
+    // a few hundred thousand conversations), then conversations by group.
+    let mut by_conv: FxHashMap<(&str, &str), Vec<&MessageRecord>> =
+        FxHashMap::with_capacity_and_hasher(msgs.len() / 4, Default::default());
     for m in msgs {
-        if let Some(c) = &m.customer_id {
-            let here = (m.ts, tie_rank(m), m.message_id.as_str(), c.as_str());
-            conv_customer
-                .entry((m.shop_id.as_str(), m.conversation_id.as_str()))
-                .and_modify(|e| *e = (*e).min(here))
-                .or_insert(here);
-        }
+        by_conv
+            .entry((m.shop_id.as_str(), m.conversation_id.as_str()))
+            .or_default()
+            .push(m);
     }
-    let mut groups: BTreeMap<(&str, &str), Vec<&MessageRecord>> = BTreeMap::new();
-    let mut conv_group: BTreeMap<(&str, &str), (&str, &str)> = BTreeMap::new();
-    for m in msgs {
-        let cust = conv_customer
-            .get(&(m.shop_id.as_str(), m.conversation_id.as_str()))
-            .map_or(m.conversation_id.as_str(), |e| e.3);
-        let key = (m.shop_id.as_str(), cust);
-        conv_group.insert((m.shop_id.as_str(), m.conversation_id.as_str()), key);
-        groups.entry(key).or_default().push(m);
+    let mut groups: FxHashMap<(&str, &str), Vec<&MessageRecord>> =
+        FxHashMap::with_capacity_and_hasher(by_conv.len(), Default::default());
+    let mut conv_group: FxHashMap<(&str, &str), (&str, &str)> =
+        FxHashMap::with_capacity_and_hasher(by_conv.len(), Default::default());
+    for ((shop, conv), ms) in by_conv {
+        let first: Option<First> = ms
+            .iter()
+            .filter_map(|m| {
+                let c = m.customer_id.as_deref()?;
+                Some((m.ts, tie_rank(m), m.message_id.as_str(), c))
+            })
+            .min();
+        let key = (shop, first.map_or(conv, |e| e.3));
+        conv_group.insert((shop, conv), key);
+        groups.entry(key).or_default().extend(ms);
     }
     // Orders and surveys indexed by group once (a scan per group is quadratic).
-    let mut orders_of: BTreeMap<(&str, &str), Vec<&OrderRecord>> = BTreeMap::new();
+    let mut orders_of: FxHashMap<(&str, &str), Vec<&OrderRecord>> = FxHashMap::default();
     for o in orders {
         if let Some(c) = &o.customer_id {
             orders_of
@@ -961,7 +943,7 @@ pub fn build_all(
                 .push(o);
         }
     }
-    let mut surveys_of: BTreeMap<(&str, &str), Vec<&SurveyRecord>> = BTreeMap::new();
+    let mut surveys_of: FxHashMap<(&str, &str), Vec<&SurveyRecord>> = FxHashMap::default();
     for s in surveys {
         let by_conv = s
             .conversation_id
@@ -982,8 +964,11 @@ pub fn build_all(
             clocks.insert(shop, (cfg, clock));
         }
     }
-    // Groups are independent: build them on every core, keep their order.
-    let groups: Vec<_> = groups.into_iter().collect();
+    tracing::debug!(secs = t_all.elapsed().as_secs_f64(), "build_all: grouping");
+    let t_all = std::time::Instant::now();
+    // Groups are independent: build them on every core, in the order of their keys.
+    let mut groups: Vec<_> = groups.into_iter().collect();
+    groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let built: Vec<GroupFacts> = groups
         .into_par_iter()
         .map(|((shop, cust), gm)| {
@@ -999,9 +984,21 @@ pub fn build_all(
             build_group_refs(gm, &go, &gs, cfg, clock)
         })
         .collect();
-    let mut out = GroupFacts::default();
+    tracing::debug!(
+        secs = t_all.elapsed().as_secs_f64(),
+        "build_all: groups built"
+    );
+    let t_all = std::time::Instant::now();
+    // One allocation per table, not a doubling vector of large rows.
+    let mut out = GroupFacts {
+        conversations: Vec::with_capacity(built.iter().map(|g| g.conversations.len()).sum()),
+        rounds: Vec::with_capacity(built.iter().map(|g| g.rounds.len()).sum()),
+        inquiries: Vec::with_capacity(built.iter().map(|g| g.inquiries.len()).sum()),
+        surveys: Vec::with_capacity(built.iter().map(|g| g.surveys.len()).sum()),
+    };
     for g in built {
         out.extend(g);
     }
+    tracing::debug!(secs = t_all.elapsed().as_secs_f64(), "build_all: joined");
     Ok(out)
 }

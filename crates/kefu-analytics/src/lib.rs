@@ -11,6 +11,8 @@
 pub mod batch;
 pub mod build;
 #[cfg(feature = "kpi")]
+mod chunks;
+#[cfg(feature = "kpi")]
 pub mod complaints;
 pub mod facts;
 #[cfg(feature = "kpi")]
@@ -23,7 +25,7 @@ pub mod stored;
 pub mod window;
 
 pub use batch::{FactTable, group_key, to_batches};
-pub use build::{ConversationCustomers, build_all, build_group, build_group_with, group_customer};
+pub use build::{build_all, build_group, build_group_with, group_customer, naming_rank};
 pub use facts::{ConversationFact, GroupFacts, InquiryFact, RoundFact, SurveyFact};
 #[cfg(feature = "kpi")]
 pub use kpi::{Breakdown, Grain, Readings, Report, ReportQuery, VolumeBy, register_facts, report};

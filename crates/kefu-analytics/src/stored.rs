@@ -15,19 +15,18 @@
 use crate::batch::{
     CONVERSATIONS_TABLE, FactTable, INQUIRIES_TABLE, ROUNDS_TABLE, SURVEYS_TABLE, group_key,
 };
+use crate::chunks::{ChunkFiles, ChunkPlan, SPILL_PREFIX};
 use crate::facts::*;
-use crate::{ConversationCustomers, FactError, build_all};
+use crate::{FactError, build_all};
 use arrow::array::{Array, Int64Array, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema};
 use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
 use futures::StreamExt;
 use kefu_model::schema::PARTITION_COLUMN;
-use kefu_model::{
-    MessageKind, MessageRecord, OrderRecord, Sender, ShopConfig, SurveyRecord, Table, ToBatch,
-};
+use kefu_model::{MessageRecord, OrderRecord, ShopConfig, SurveyRecord, Table, ToBatch};
 use kefu_store::{Store, StoreError, TableDef};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
@@ -55,15 +54,68 @@ pub type Result<T, E = StoredError> = std::result::Result<T, E>;
 /// The four fact tables, partitioned like the sources by shop-local month (of the
 /// conversation start, so a recomputed row never changes partition).
 pub fn fact_defs() -> Vec<TableDef> {
+    // Ids, instants and measured seconds: nearly every row a new value.
     vec![
         TableDef::new(
             CONVERSATIONS_TABLE,
             ConversationFact::schema(),
             &[PARTITION_COLUMN],
+        )
+        .with_distinct(&[
+            "row_key",
+            "group_key",
+            "conversation_id",
+            "customer",
+            "customer_id",
+            "conv_start_ts",
+            "start_ts",
+            "end_ts",
+            "human_clock_ts",
+            "first_reply_ts",
+            "frt_secs",
+            "frt_business_secs",
+            "resolved_at",
+            "resolution_secs",
+            "resolution_business_secs",
+            "full_resolution_secs",
+            "cycle_resolved_at",
+            "cycle_resolution_secs",
+        ]),
+        TableDef::new(ROUNDS_TABLE, RoundFact::schema(), &[PARTITION_COLUMN]).with_distinct(&[
+            "row_key",
+            "group_key",
+            "conversation_id",
+            "customer",
+            "conv_start_ts",
+            "start_ts",
+            "last_customer_ts",
+            "reply_ts",
+            "response_secs",
+            "response_secs_first",
+            "response_secs_last",
+            "business_secs_first",
+            "business_secs_last",
+        ]),
+        TableDef::new(INQUIRIES_TABLE, InquiryFact::schema(), &[PARTITION_COLUMN]).with_distinct(
+            &[
+                "row_key",
+                "group_key",
+                "customer",
+                "customer_id",
+                "first_ts",
+                "converted_at",
+                "order_ids",
+                "order_amount",
+            ],
         ),
-        TableDef::new(ROUNDS_TABLE, RoundFact::schema(), &[PARTITION_COLUMN]),
-        TableDef::new(INQUIRIES_TABLE, InquiryFact::schema(), &[PARTITION_COLUMN]),
-        TableDef::new(SURVEYS_TABLE, SurveyFact::schema(), &[PARTITION_COLUMN]),
+        TableDef::new(SURVEYS_TABLE, SurveyFact::schema(), &[PARTITION_COLUMN]).with_distinct(&[
+            "row_key",
+            "group_key",
+            "survey_id",
+            "conversation_id",
+            "customer",
+            "ts",
+        ]),
     ]
 }
 
@@ -146,8 +198,8 @@ pub async fn is_current(store: &Store) -> Result<bool> {
 /// facts never look at them.
 const FACT_MESSAGE_COLUMNS: &str = "* REPLACE ('' AS text, '' AS text_raw, CAST(NULL AS VARCHAR) AS text_masked, '' AS source_file)";
 
-/// Messages, orders and surveys of a query, sorted so every build sees them in the
-/// same order whatever the file layout.
+/// Messages, orders and surveys of a query; orders and surveys sorted (a group's
+/// duplicates resolve by input order), messages as they come.
 async fn load(
     ctx: &SessionContext,
     msg_sql: &str,
@@ -155,30 +207,53 @@ async fn load(
     survey_sql: &str,
 ) -> Result<(Vec<MessageRecord>, Vec<OrderRecord>, Vec<SurveyRecord>)> {
     let rows = |e: kefu_model::batch::BatchError| StoredError::Rows(e.to_string());
-    let msgs = load_messages(ctx, msg_sql).await?;
+    let msgs = load_messages(ctx, msg_sql, 0).await?;
     let mut orders = Vec::new();
     for b in ctx.sql(order_sql).await?.collect().await? {
         orders.extend(OrderRecord::from_batch(&b).map_err(rows)?);
     }
-    orders.sort_by_key(|o| o.row_key());
+    orders.sort_by_cached_key(|o| o.row_key());
     let mut surveys = Vec::new();
     for b in ctx.sql(survey_sql).await?.collect().await? {
         surveys.extend(SurveyRecord::from_batch(&b).map_err(rows)?);
     }
-    surveys.sort_by_key(|s| s.row_key());
+    surveys.sort_by_cached_key(|s| s.row_key());
     Ok((msgs, orders, surveys))
 }
 
 /// The messages of a query as records, decoded batch by batch as the scan streams
-/// (never all batches and all records at once), sorted.
-async fn load_messages(ctx: &SessionContext, msg_sql: &str) -> Result<Vec<MessageRecord>> {
+/// (never all batches and all records at once); `expected` rows, when known, size the
+/// vector once.
+async fn load_messages(
+    ctx: &SessionContext,
+    msg_sql: &str,
+    expected: usize,
+) -> Result<Vec<MessageRecord>> {
     let sql = format!("SELECT {FACT_MESSAGE_COLUMNS} FROM ({msg_sql})");
     let mut stream = ctx.sql(&sql).await?.execute_stream().await?;
-    let mut msgs = Vec::new();
+    let mut msgs = Vec::with_capacity(expected);
+    let t = std::time::Instant::now();
+    let mut decode = 0.0;
     while let Some(b) = stream.next().await {
-        msgs.extend(MessageRecord::from_batch(&b?).map_err(|e| StoredError::Rows(e.to_string()))?);
+        let b = b?;
+        let td = std::time::Instant::now();
+        msgs.extend(MessageRecord::from_batch(&b).map_err(|e| StoredError::Rows(e.to_string()))?);
+        decode += td.elapsed().as_secs_f64();
     }
-    msgs.sort_by_cached_key(|m| (m.ts, m.row_key()));
+    // No sort: `build_all` orders every group itself, whatever the file layout.
+    tracing::debug!(scan = t.elapsed().as_secs_f64(), decode, "messages loaded");
+    Ok(msgs)
+}
+
+/// One chunk's messages from its spill file.
+fn decode_chunk(path: &std::path::Path) -> Result<Vec<MessageRecord>> {
+    // Sized once: a growing vector of a million records copies and touches twice the
+    // memory, and fresh pages are what a rebuild spends most on.
+    let batches = ChunkFiles::read(path)?.collect::<Result<Vec<_>>>()?;
+    let mut msgs = Vec::with_capacity(batches.iter().map(RecordBatch::num_rows).sum());
+    for b in batches {
+        msgs.extend(MessageRecord::from_batch(&b).map_err(|e| StoredError::Rows(e.to_string()))?);
+    }
     Ok(msgs)
 }
 
@@ -334,10 +409,10 @@ fn chunk_messages() -> u64 {
 /// change), replacing the fact tables in one commit each.
 ///
 /// Stores of more than [`CHUNK_MESSAGES`] messages are built in chunks of whole
-/// groups: a narrow scan assigns every conversation its group (the rule of
-/// [`build_all`], [`ConversationCustomers`]) and the group a chunk (hash of shop and
-/// group customer); each chunk's messages, orders and surveys are loaded, built and
-/// written in turn, and the four tables are committed once at the end.
+/// groups ([`crate::chunks`]): a narrow scan assigns every conversation its group's
+/// chunk, a second routes the messages to per-chunk spill files; each chunk's
+/// messages, orders and surveys are then loaded, built and written in turn, and the
+/// four tables are committed once at the end.
 pub async fn rebuild(
     store: &Store,
     cfg_of: &(dyn Fn(&str) -> ShopConfig + Sync),
@@ -345,6 +420,7 @@ pub async fn rebuild(
     let t0 = std::time::Instant::now();
     let ctx = store.session().await?;
     let messages = store.count("messages").await?;
+    tracing::debug!(secs = t0.elapsed().as_secs_f64(), "rebuild: counted");
     let chunks = messages.div_ceil(chunk_messages()).max(1);
     let (_, orders, surveys) = load(
         &ctx,
@@ -353,11 +429,16 @@ pub async fn rebuild(
         "SELECT * FROM surveys",
     )
     .await?;
+    tracing::debug!(
+        secs = t0.elapsed().as_secs_f64(),
+        "rebuild: orders and surveys loaded"
+    );
     let mut out = FactWriters::open(store).await?;
+    tracing::debug!(secs = t0.elapsed().as_secs_f64(), "rebuild: writers open");
     let (mut load_secs, mut build_secs) = (0.0, 0.0);
     if chunks == 1 {
         let t = std::time::Instant::now();
-        let msgs = load_messages(&ctx, "SELECT * FROM messages").await?;
+        let msgs = load_messages(&ctx, "SELECT * FROM messages", messages as usize).await?;
         load_secs += t.elapsed().as_secs_f64();
         let t = std::time::Instant::now();
         let facts = build_all(&msgs, &orders, &surveys, cfg_of)?;
@@ -367,7 +448,7 @@ pub async fn rebuild(
     } else {
         let t = std::time::Instant::now();
         let plan = ChunkPlan::scan(&ctx, chunks).await?;
-        ctx.register_table("kefu_chunk", Arc::new(plan.table()?))?;
+        tracing::debug!(secs = t.elapsed().as_secs_f64(), "rebuild: chunks planned");
         let mut orders_of: Vec<Vec<OrderRecord>> = (0..chunks).map(|_| Vec::new()).collect();
         for o in orders {
             if let Some(k) = plan.order_chunk(&o) {
@@ -380,26 +461,34 @@ pub async fn rebuild(
                 surveys_of[k as usize].push(s);
             }
         }
+        let dir = store.root().join("tmp").join(format!(
+            "{SPILL_PREFIX}{}-{}",
+            std::process::id(),
+            chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
+        ));
+        let files = plan
+            .route(
+                &ctx,
+                &format!("SELECT {FACT_MESSAGE_COLUMNS} FROM messages"),
+                &dir,
+            )
+            .await?;
         drop(plan);
         load_secs += t.elapsed().as_secs_f64();
+        tracing::debug!(secs = t.elapsed().as_secs_f64(), "rebuild: messages routed");
         // Three stages overlap: chunk k+1 loads while k is built and k−1 written, so
         // decoding, building and Parquet encoding keep every core busy. At most one
         // chunk waits in each channel: memory stays a few chunks whatever the store.
         let (load_tx, mut loaded) = tokio::sync::mpsc::channel(1);
-        let lctx = ctx.clone();
+        let paths: Vec<_> = (0..chunks).map(|k| files.path(k)).collect();
         let loader = tokio::spawn(async move {
-            for k in 0..chunks {
+            for (k, path) in paths.into_iter().enumerate() {
                 let t = std::time::Instant::now();
-                let r = load_messages(
-                    &lctx,
-                    &format!(
-                        "SELECT m.* FROM messages m JOIN kefu_chunk c
-                           ON m.shop_id = c.shop_id AND m.conversation_id = c.conversation_id
-                         WHERE c.chunk = {k}"
-                    ),
-                )
-                .await
-                .map(|m| (k, m, t.elapsed().as_secs_f64()));
+                let r = tokio::task::spawn_blocking(move || decode_chunk(&path))
+                    .await
+                    .map_err(|e| StoredError::Rows(format!("facts task: {e}")))
+                    .and_then(|r| r)
+                    .map(|m| (k as u64, m, t.elapsed().as_secs_f64()));
                 let failed = r.is_err();
                 if load_tx.send(r).await.is_err() || failed {
                     break;
@@ -436,8 +525,10 @@ pub async fn rebuild(
         let joined = |e: tokio::task::JoinError| StoredError::Rows(format!("facts task: {e}"));
         loader.await.map_err(joined)?;
         out = writer.await.map_err(joined)??;
+        drop(files);
     }
     let t = std::time::Instant::now();
+    tracing::debug!(secs = t0.elapsed().as_secs_f64(), "rebuild: written");
     let write_secs = out.write_secs;
     let written = out.commit(&source_versions(store).await?).await?;
     tracing::info!(
@@ -452,128 +543,6 @@ pub async fn rebuild(
         chunks,
         ..written
     })
-}
-
-/// Which chunk of a full rebuild every conversation, order and survey goes to.
-struct ChunkPlan {
-    chunks: u64,
-    /// (shop, conversation) → chunk.
-    conversations: HashMap<(String, String), u64>,
-}
-
-impl ChunkPlan {
-    fn chunk_of(&self, shop: &str, group_customer: &str) -> u64 {
-        (kefu_model::batch::row_key(&[shop, group_customer]) as u64) % self.chunks
-    }
-
-    /// One narrow pass over the messages: the group of every conversation.
-    async fn scan(ctx: &SessionContext, chunks: u64) -> Result<ChunkPlan> {
-        let mut who = ConversationCustomers::default();
-        let mut convs: HashSet<(String, String)> = HashSet::new();
-        let mut stream = ctx
-            .sql("SELECT shop_id, conversation_id, customer_id, ts, sender, kind, message_id FROM messages")
-            .await?
-            .execute_stream()
-            .await?;
-        let bad = |e: kefu_model::batch::BatchError| StoredError::Rows(e.to_string());
-        while let Some(b) = stream.next().await {
-            let b = b?;
-            let c = kefu_model::batch::Columns::new(&b);
-            let (shop, conv, cust) = (
-                c.str("shop_id").map_err(bad)?,
-                c.str("conversation_id").map_err(bad)?,
-                c.str("customer_id").map_err(bad)?,
-            );
-            let (ts, sender, kind, mid) = (
-                c.ts("ts").map_err(bad)?,
-                c.str("sender").map_err(bad)?,
-                c.str("kind").map_err(bad)?,
-                c.str("message_id").map_err(bad)?,
-            );
-            for i in 0..b.num_rows() {
-                if !convs.contains(&(shop.value(i).to_string(), conv.value(i).to_string())) {
-                    convs.insert((shop.value(i).to_string(), conv.value(i).to_string()));
-                }
-                if cust.is_null(i) {
-                    continue;
-                }
-                let sender: Sender = sender
-                    .value(i)
-                    .parse()
-                    .map_err(|e: String| StoredError::Rows(format!("sender: {e}")))?;
-                let at = chrono::DateTime::from_timestamp_micros(ts.value(i))
-                    .ok_or_else(|| StoredError::Rows("timestamp out of range".into()))?;
-                who.see(
-                    shop.value(i),
-                    conv.value(i),
-                    Some(cust.value(i)),
-                    at,
-                    sender,
-                    &MessageKind::parse(kind.value(i)),
-                    mid.value(i),
-                );
-            }
-        }
-        let mut plan = ChunkPlan {
-            chunks,
-            conversations: HashMap::with_capacity(convs.len()),
-        };
-        for (shop, conv) in convs {
-            let k = plan.chunk_of(&shop, who.group_of(&shop, &conv));
-            plan.conversations.insert((shop, conv), k);
-        }
-        Ok(plan)
-    }
-
-    /// The plan as a table to join the messages with.
-    fn table(&self) -> Result<MemTable> {
-        let schema = Arc::new(Schema::new(vec![
-            Field::new("shop_id", DataType::Utf8, false),
-            Field::new("conversation_id", DataType::Utf8, false),
-            Field::new("chunk", DataType::Int64, false),
-        ]));
-        let mut batches = Vec::new();
-        let rows: Vec<_> = self.conversations.iter().collect();
-        for part in rows.chunks(WRITE_CHUNK) {
-            batches.push(RecordBatch::try_new(
-                schema.clone(),
-                vec![
-                    Arc::new(StringArray::from_iter_values(
-                        part.iter().map(|((s, _), _)| s.as_str()),
-                    )),
-                    Arc::new(StringArray::from_iter_values(
-                        part.iter().map(|((_, c), _)| c.as_str()),
-                    )),
-                    Arc::new(Int64Array::from_iter_values(
-                        part.iter().map(|(_, k)| **k as i64),
-                    )),
-                ],
-            )?);
-        }
-        Ok(MemTable::try_new(schema, vec![batches])?)
-    }
-
-    /// Orders go with their customer's group (`None`: no customer, never used).
-    fn order_chunk(&self, o: &OrderRecord) -> Option<u64> {
-        o.customer_id
-            .as_deref()
-            .map(|c| self.chunk_of(&o.shop_id, c))
-    }
-
-    /// Surveys go with their conversation's group when the store has it, else with
-    /// their customer's (as [`build_all`] matches them).
-    fn survey_chunk(&self, s: &SurveyRecord) -> Option<u64> {
-        let by_conv = s.conversation_id.as_ref().and_then(|c| {
-            self.conversations
-                .get(&(s.shop_id.clone(), c.clone()))
-                .copied()
-        });
-        by_conv.or_else(|| {
-            s.customer_id
-                .as_deref()
-                .map(|c| self.chunk_of(&s.shop_id, c))
-        })
-    }
 }
 
 /// The four fact tables being replaced whole: rows are written chunk by chunk and
@@ -618,11 +587,25 @@ impl FactWriters {
     async fn write(&mut self, f: &GroupFacts) -> Result<()> {
         let t = std::time::Instant::now();
         async fn put<T: FactTable>(app: &mut kefu_store::Appender, rows: &[T]) -> Result<()> {
+            let (mut batch, mut write) = (0.0, 0.0);
             for chunk in rows.chunks(WRITE_CHUNK) {
-                app.write(T::to_batch(chunk)?).await?;
+                let t = std::time::Instant::now();
+                let b = T::to_batch(chunk)?;
+                batch += t.elapsed().as_secs_f64();
+                let t = std::time::Instant::now();
+                app.write(b).await?;
+                write += t.elapsed().as_secs_f64();
             }
+            let t = std::time::Instant::now();
             // Out of memory and into files now: the next chunk starts empty.
             app.flush().await?;
+            tracing::debug!(
+                table = T::TABLE,
+                batch,
+                write,
+                flush = t.elapsed().as_secs_f64(),
+                "facts written"
+            );
             Ok(())
         }
         put(&mut self.conversations, &f.conversations).await?;

@@ -17,6 +17,9 @@ use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
+use datafusion::parquet::basic::Compression;
+use datafusion::parquet::file::properties::WriterProperties;
+use datafusion::parquet::schema::types::ColumnPath;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use deltalake::DeltaTable;
 use deltalake::kernel::engine::arrow_conversion::TryIntoKernel;
@@ -57,6 +60,10 @@ pub struct TableDef {
     pub name: String,
     pub schema: SchemaRef,
     pub partition_columns: Vec<String>,
+    /// Columns where nearly every row holds a new value (ids, instants, texts,
+    /// measured seconds): written without a dictionary, which for them only costs
+    /// time (every value hashed into a dictionary that overflows to plain anyway).
+    pub distinct_columns: Vec<String>,
 }
 
 impl TableDef {
@@ -65,12 +72,68 @@ impl TableDef {
             name: name.to_string(),
             schema,
             partition_columns: partition_columns.iter().map(|s| s.to_string()).collect(),
+            distinct_columns: Vec::new(),
         }
+    }
+
+    /// Names the [`TableDef::distinct_columns`].
+    pub fn with_distinct(mut self, columns: &[&str]) -> Self {
+        self.distinct_columns = columns.iter().map(|s| s.to_string()).collect();
+        self
     }
 
     /// A source table of `kefu-model`, partitioned by shop-local month.
     pub fn source(t: Table) -> Self {
-        TableDef::new(t.name(), schema::for_table(t), &[PARTITION_COLUMN])
+        let distinct: &[&str] = match t {
+            Table::Messages => &[
+                "row_key",
+                "message_id",
+                "ts",
+                "text",
+                "text_raw",
+                "text_masked",
+                "source_row",
+            ],
+            Table::Orders => &[
+                "row_key",
+                "order_id",
+                "created_at",
+                "paid_at",
+                "amount",
+                "source_row",
+            ],
+            Table::Surveys => &[
+                "row_key",
+                "survey_id",
+                "ts",
+                "comment",
+                "comment_masked",
+                "source_row",
+            ],
+            Table::Reviews => &[
+                "row_key",
+                "review_id",
+                "ts",
+                "text",
+                "text_raw",
+                "text_masked",
+                "source_row",
+            ],
+            _ => &["row_key"],
+        };
+        TableDef::new(t.name(), schema::for_table(t), &[PARTITION_COLUMN]).with_distinct(distinct)
+    }
+
+    /// Parquet settings of the table's files: Delta's default (Snappy), minus the
+    /// dictionary on [`TableDef::distinct_columns`].
+    fn writer_properties(&self) -> WriterProperties {
+        let mut b = WriterProperties::builder().set_compression(Compression::SNAPPY);
+        for c in &self.distinct_columns {
+            if self.schema.field_with_name(c).is_ok() {
+                b = b.set_column_dictionary_enabled(ColumnPath::from(c.as_str()), false);
+            }
+        }
+        b.build()
     }
 
     /// The schema of the parquet files: Delta keeps partition values in paths.
@@ -209,12 +272,12 @@ impl Store {
 
     /// Starts an append to a table; nothing is visible until [`Appender::commit`].
     pub async fn appender(&self, name: &str) -> Result<Appender> {
-        let table = self
-            .upgrade(self.load(name).await?, &self.def(name)?)
-            .await?;
+        let def = self.def(name)?;
+        let table = self.upgrade(self.load(name).await?, &def).await?;
         let writer = RecordBatchWriter::for_table(&table)
             .map_err(delta_err(name))?
-            .with_target_file_size(128 * 1024 * 1024);
+            .with_target_file_size(128 * 1024 * 1024)
+            .with_writer_properties(def.writer_properties());
         Ok(Appender {
             name: name.to_string(),
             table,

@@ -13,6 +13,34 @@ use kefu_model::{Config, Table};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
+/// mimalloc, not the system allocator: fact builds and ingests make and drop millions
+/// of short strings (10M-message fact rebuild: 101 s on glibc's malloc, 75 s on
+/// mimalloc; BENCHMARKS.md).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// `mi_option_purge_delay` in mimalloc.h: milliseconds freed memory stays with the
+/// process before it goes back to the OS (-1: never; mimalloc's default 10).
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Batch work (ingest, fact rebuilds, reports) frees and refills gigabytes chunk
+/// after chunk; handing that memory back to the OS only to fault it in again, page
+/// by zeroed page, was a third of a rebuild's time. So a batch command keeps what
+/// it frees; `serve` gives memory back again. `MIMALLOC_PURGE_DELAY` in the
+/// environment wins over both.
+fn keep_freed_memory(keep: bool) {
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
+        return;
+    }
+    // SAFETY: plain option setters of the allocator in use, callable at any time.
+    unsafe {
+        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, if keep { -1 } else { 10 });
+        if !keep {
+            libmimalloc_sys::mi_collect(true);
+        }
+    }
+}
+
 #[derive(Parser)]
 #[command(
     name = "kefu",
@@ -300,6 +328,7 @@ fn main() {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    keep_freed_memory(true);
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -334,6 +363,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Serve(a) => {
             kefu_analytics::stored::open(&dir).await?;
             exit_with_parent();
+            keep_freed_memory(false);
             println!("kefu dashboard: http://{}/  (API: /api/v1/docs)", a.addr);
             kefu_server::serve(kefu_server::ServeOptions {
                 addr: a.addr,
@@ -1059,6 +1089,7 @@ async fn demo(dir: &Path, a: DemoArgs) -> Result<()> {
         return Ok(());
     }
     let url = format!("http://{}/", a.addr);
+    keep_freed_memory(false);
     println!("\n仪表盘 Dashboard: {url}   (Ctrl-C to stop)");
     if !a.no_open {
         open_browser(&url);

@@ -119,7 +119,8 @@ fn three_slices_give_the_facts_of_one_load() {
 }
 
 /// A store too big for one pass is rebuilt in chunks of whole groups (a narrow scan
-/// plans them): the facts are the same rows as building everything at once.
+/// plans them, a second routes the messages to per-chunk spill files): the facts are
+/// the same rows as building everything at once.
 #[test]
 fn a_chunked_rebuild_gives_the_facts_of_one_build() {
     let tmp = tempfile::tempdir().unwrap();
@@ -163,6 +164,11 @@ fn a_chunked_rebuild_gives_the_facts_of_one_build() {
         kefu_json(&data, &["store", "status", "--json"])["facts_current"],
         true
     );
+    // The chunks' spill files are gone with the rebuild.
+    let spills: Vec<_> = std::fs::read_dir(data.join("tmp"))
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(spills.is_empty(), "left behind: {spills:?}");
 }
 
 /// An ingest whose touched groups hold more messages than a chunk rebuilds all facts
