@@ -407,10 +407,12 @@ async fn series(
             sentiment_points(&ctx, &q, &grain, &metric).await?
         } else {
             q.by = Some(by);
-            let r = kefu_analytics::report(&ctx, &q).await?;
+            // The breakdown rows alone: the overall body and complaints of a full
+            // report would double the work for nothing here.
+            let rows = kefu_analytics::kpi::breakdown(&ctx, &q).await?;
             let ptr = metric_pointer(&metric).expect("checked above");
             let mut pts = Vec::new();
-            for row in r.breakdown {
+            for row in rows {
                 let v = serde_json::to_value(&row)?;
                 pts.push(Point {
                     t: row.key,
@@ -593,8 +595,8 @@ async fn breakdown(
         let (ctx, cfg) = session(&state, &f).await?;
         let mut q = f.query(&cfg)?;
         q.by = Some(by);
-        let r = kefu_analytics::report(&ctx, &q).await?;
-        Ok(json!({"by": by_s, "rows": r.breakdown}))
+        let rows = kefu_analytics::kpi::breakdown(&ctx, &q).await?;
+        Ok(json!({"by": by_s, "rows": rows}))
     })
     .await
 }

@@ -23,22 +23,18 @@ static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// process before it goes back to the OS (-1: never; mimalloc's default 10).
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
-/// Batch work (ingest, fact rebuilds, reports) frees and refills gigabytes chunk
-/// after chunk; handing that memory back to the OS only to fault it in again, page
-/// by zeroed page, was a third of a rebuild's time. So a batch command keeps what
-/// it frees; `serve` gives memory back again. `MIMALLOC_PURGE_DELAY` in the
-/// environment wins over both.
-fn keep_freed_memory(keep: bool) {
+/// Ingest, fact rebuilds and reports free and refill gigabytes chunk after chunk;
+/// handing that memory back to the OS only to fault it in again, page by zeroed
+/// page, was a third of a rebuild's time, and under load the server's purges showed
+/// as p99 latency (BENCHMARKS.md). So kefu keeps what it frees: memory stays at its
+/// high-water mark until exit. `MIMALLOC_PURGE_DELAY` in the environment (e.g. `10`,
+/// mimalloc's default) gives it back instead.
+fn keep_freed_memory() {
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
         return;
     }
-    // SAFETY: plain option setters of the allocator in use, callable at any time.
-    unsafe {
-        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, if keep { -1 } else { 10 });
-        if !keep {
-            libmimalloc_sys::mi_collect(true);
-        }
-    }
+    // SAFETY: a plain option setter of the allocator in use, callable at any time.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
 }
 
 #[derive(Parser)]
@@ -328,7 +324,7 @@ fn main() {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    keep_freed_memory(true);
+    keep_freed_memory();
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -363,7 +359,6 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Serve(a) => {
             kefu_analytics::stored::open(&dir).await?;
             exit_with_parent();
-            keep_freed_memory(false);
             println!("kefu dashboard: http://{}/  (API: /api/v1/docs)", a.addr);
             kefu_server::serve(kefu_server::ServeOptions {
                 addr: a.addr,
@@ -1089,7 +1084,6 @@ async fn demo(dir: &Path, a: DemoArgs) -> Result<()> {
         return Ok(());
     }
     let url = format!("http://{}/", a.addr);
-    keep_freed_memory(false);
     println!("\n仪表盘 Dashboard: {url}   (Ctrl-C to stop)");
     if !a.no_open {
         open_browser(&url);

@@ -407,6 +407,51 @@ async fn series_heatmap_distribution_products() {
     assert_eq!(c["chat"].conversations, 4);
 }
 
+/// Series count a customer once per bucket however many conversations they start in
+/// it; hours are zero-padded. u1 starts three conversations (09:00 and 15:00 on the
+/// 11th, 10:00 on the 12th), u2 one (09:30 on the 11th). By hand: day 11th = 3
+/// conversations / 2 customers, 12th = 1 / 1; hour 11th 09 = 2 / 2, 15 = 1 / 1;
+/// the week of Monday the 9th and the month = 4 / 2.
+#[tokio::test]
+async fn series_count_each_customer_once_per_bucket() {
+    let m = all(vec![
+        Conv::new("s1", "u1").c("2026-11-11 09:00:00"),
+        Conv::new("s2", "u1").c("2026-11-11 15:00:00"),
+        Conv::new("s3", "u2").c("2026-11-11 09:30:00"),
+        Conv::new("s4", "u1").c("2026-11-12 10:00:00"),
+    ]);
+    let f = build_all(&m, &[], &[], |_| ShopConfig::default()).unwrap();
+    let ctx = SessionContext::new();
+    register_facts(&ctx, &f).unwrap();
+    let q = ReportQuery::default();
+    let got = |s: Vec<kefu_analytics::kpi::SeriesPoint>| -> Vec<(String, i64, i64)> {
+        s.into_iter()
+            .map(|p| (p.bucket, p.volume.conversations, p.volume.customers))
+            .collect()
+    };
+    let row = |b: &str, c: i64, u: i64| (b.to_string(), c, u);
+    assert_eq!(
+        got(series(&ctx, &q, Grain::Day).await.unwrap()),
+        vec![row("2026-11-11", 3, 2), row("2026-11-12", 1, 1)]
+    );
+    assert_eq!(
+        got(series(&ctx, &q, Grain::Hour).await.unwrap()),
+        vec![
+            row("2026-11-11 09", 2, 2),
+            row("2026-11-11 15", 1, 1),
+            row("2026-11-12 10", 1, 1)
+        ]
+    );
+    assert_eq!(
+        got(series(&ctx, &q, Grain::Week).await.unwrap()),
+        vec![row("2026-11-09", 4, 2)]
+    );
+    assert_eq!(
+        got(series(&ctx, &q, Grain::Month).await.unwrap()),
+        vec![row("2026-11", 4, 2)]
+    );
+}
+
 /// A conversation across shop-local midnight: by start cohort its rounds belong to the
 /// day it started; by event time each round to its own day.
 #[tokio::test]

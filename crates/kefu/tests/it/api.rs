@@ -191,6 +191,20 @@ fn series_heatmap_distribution_breakdown_complaints() {
         let b = ok(&format!("/api/v1/breakdown?by={by}"));
         assert!(!b["rows"].as_array().unwrap().is_empty(), "{by}: {b}");
     }
+    // Shops partition the conversations: the rows add up to the overview's count.
+    let shops = ok("/api/v1/breakdown?by=shop");
+    let by_shop: i64 = shops["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["volume"]["conversations"].as_i64().unwrap())
+        .sum();
+    assert_eq!(
+        by_shop,
+        ok("/api/v1/overview")["volume"]["conversations"]
+            .as_i64()
+            .unwrap()
+    );
     let c = ok("/api/v1/complaints");
     for k in ["categories", "sentiment", "keywords", "urgent"] {
         assert!(c[k].is_array(), "complaints.{k}: {c}");
