@@ -10,6 +10,8 @@ export default defineConfig({
       '/healthz': { target: api, changeOrigin: true },
     },
   },
+  // web/dist is committed and embedded by kefu; two builds of the same sources must give
+  // identical bytes (web/check-dist.sh): no timestamps, no absolute paths, no sourcemaps.
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -67,9 +67,38 @@ export interface Overview extends Body {
   period: { from: string | null; to: string | null; tz: string; cohort: string };
 }
 
+/**
+ * Every metric `/api/v1/series?metric=` takes: the server's metric declarations
+ * (kefu-analytics `metrics.rs`). A Rust test checks this list against the OpenAPI
+ * document, so a metric added there fails until it is added here.
+ */
+export type SeriesMetric =
+  | 'conversations'
+  | 'customers'
+  | 'customer_messages'
+  | 'agent_messages'
+  | 'frt_p50'
+  | 'frt_mean'
+  | 'response_p50'
+  | 'three_min_rate'
+  | 'not_served_rate'
+  | 'resolution_rate'
+  | 'one_touch_rate'
+  | 'reopen_rate'
+  | 'csat_pct'
+  | 'dissatisfied_pct'
+  | 'survey_response_rate'
+  | 'conversion_rate'
+  | 'inquiries'
+  | 'sentiment_mean'
+  | 'negative_share';
+
+/** The grains of `/api/v1/series` (checked against the OpenAPI document too). */
+export type SeriesGrain = 'hour' | 'day' | 'week' | 'month' | 'hour_of_day';
+
 export interface Series {
-  metric: string;
-  grain: string;
+  metric: SeriesMetric;
+  grain: SeriesGrain;
   points: { t: string; value: Num }[];
 }
 
@@ -79,8 +108,11 @@ export interface Heatmap {
   cells: Num[][];
 }
 
+/** The duration distributions of `/api/v1/distribution` (checked against OpenAPI). */
+export type DistributionMetric = 'frt' | 'response';
+
 export interface Distribution {
-  metric: string;
+  metric: DistributionMetric;
   buckets: { label: string; lo: Num; hi: Num; count: number }[];
 }
 

@@ -6,8 +6,8 @@
 //! care cycle, so a reopened conversation is counted once). Negative means a
 //! sentiment below [`NEGATIVE_BELOW`], the threshold kefu-text labels by.
 
-use crate::batch::CONVERSATIONS_TABLE;
-use crate::kpi::{ReportQuery, Result};
+use crate::fact_batches::CONVERSATIONS_TABLE;
+use crate::query::{ReportQuery, Result, lit};
 use arrow::array::{Array, RecordBatch, StringArray};
 use arrow::compute::cast;
 use arrow::datatypes::DataType;
@@ -92,10 +92,6 @@ pub struct Complaints {
     pub urgent: Vec<UrgentMessage>,
     /// What survey comments are about, most frequent first.
     pub survey_comments: Vec<CommentShare>,
-}
-
-fn lit(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
 }
 
 fn has_category(c: &str) -> String {

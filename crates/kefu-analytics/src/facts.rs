@@ -111,6 +111,10 @@ pub struct ConversationFact {
     pub product_ids: Option<String>,
     /// Complaint categories of the customer messages (sorted, comma-separated).
     pub categories: Option<String>,
+    /// Every customer who sent a message in this cycle (sorted, comma-separated;
+    /// `customer_id`, or the conversation id when it is null): a thread that a second
+    /// customer joins lists both, and 咨询人数 counts them all (METRICS.md).
+    pub customer_senders: Option<String>,
     pub customer_messages: i64,
     /// Human replies only (METRICS.md human reply).
     pub agent_messages: i64,

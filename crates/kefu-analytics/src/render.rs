@@ -1,6 +1,7 @@
 //! The terminal report: aligned tables with Chinese labels and their English names.
 
-use crate::kpi::{Body, Report};
+use crate::kpi::Body;
+use crate::report::Report;
 use crate::stats::Summary;
 use std::fmt::Write;
 
@@ -98,7 +99,7 @@ fn body_text(out: &mut String, b: &Body) {
         ],
     );
     let r = &b.response;
-    let within = crate::build::WITHIN_T
+    let within = crate::fact_builder::WITHIN_T
         .iter()
         .zip(r.within.rates())
         .map(|((l, _), x)| format!("≤{l} {}", pct(x)))

@@ -99,6 +99,8 @@ struct Figures {
 struct ConvView {
     shop: String,
     customer: String,
+    /// Every customer who wrote in the conversation (sorted).
+    senders: Vec<String>,
     customer_messages: i64,
     agent_messages: i64,
     outbound: bool,
@@ -200,9 +202,19 @@ fn kefu_figures(f: &GroupFacts, v: Variant, bad: &mut Vec<String>) -> Figures {
         }
     };
     let first_cycles: Vec<_> = f.conversations.iter().filter(|c| c.cycle == 0).collect();
-    let customers: BTreeSet<(&str, &str)> = first_cycles
+    // 咨询人数: every customer who sent a message (a thread a second customer joins
+    // counts both).
+    let customers: BTreeSet<(&str, &str)> = f
+        .conversations
         .iter()
-        .map(|c| (c.shop_id.as_str(), c.customer.as_str()))
+        .flat_map(|c| {
+            c.customer_senders
+                .as_deref()
+                .unwrap_or_default()
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(move |s| (c.shop_id.as_str(), s))
+        })
         .collect();
     let frt: Vec<f64> = f
         .conversations
@@ -331,6 +343,14 @@ fn kefu_convs(f: &GroupFacts, v: Variant, bad: &mut Vec<String>) -> BTreeMap<Str
         let view = ConvView {
             shop: c.shop_id.clone(),
             customer: c.customer.clone(),
+            senders: c
+                .customer_senders
+                .as_deref()
+                .unwrap_or_default()
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
             customer_messages: c.customer_messages,
             agent_messages: c.agent_messages,
             outbound: c.outbound,
@@ -488,6 +508,11 @@ fn analyse(key: u64, thread: &[&Tweet], v: Variant) -> ConvView {
         .unwrap_or_else(|| format!("tw:{key}"));
     let customer_messages = thread.iter().filter(|t| t.inbound).count() as i64;
     let agent_messages = thread.len() as i64 - customer_messages;
+    let senders: BTreeSet<String> = thread
+        .iter()
+        .filter(|t| t.inbound)
+        .map(|t| t.author.clone())
+        .collect();
 
     // FRT (METRICS.md Response): outbound conversations (agent wrote first) are
     // excluded; otherwise the human clock starts at the first customer message (no bot
@@ -526,6 +551,7 @@ fn analyse(key: u64, thread: &[&Tweet], v: Variant) -> ConvView {
     ConvView {
         shop,
         customer,
+        senders: senders.into_iter().collect(),
         customer_messages,
         agent_messages,
         outbound,
@@ -578,9 +604,9 @@ fn independent_figures(convs: &BTreeMap<u64, ConvView>) -> Figures {
         let ok = human.iter().filter(|s| **s <= t).count() as i64;
         (den > 0).then(|| ok as f64 / den as f64)
     });
-    // 咨询人数: distinct customers per shop.
+    // 咨询人数: distinct customers per shop who wrote at least one tweet.
     let customers: BTreeSet<(&str, &str)> = all()
-        .map(|c| (c.shop.as_str(), c.customer.as_str()))
+        .flat_map(|c| c.senders.iter().map(move |s| (c.shop.as_str(), s.as_str())))
         .collect();
     let three_min_rounds: i64 = all().map(|c| c.window_rounds).sum();
     let three_ok: i64 = all().map(|c| c.three_min_ok).sum();

@@ -7,7 +7,7 @@
 use crate::normalize::normalize_text;
 use crate::{IngestError, IngestOptions, Record, Sink};
 use chrono::DateTime;
-use kefu_model::batch::row_key;
+use kefu_model::record_batches::row_key;
 use kefu_model::{MessageKind, MessageRecord, Sender, Table};
 use mail_parser::{HeaderValue, MessageParser};
 use std::path::Path;

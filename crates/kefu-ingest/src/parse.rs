@@ -6,7 +6,7 @@ use crate::mapping::TimestampSpec;
 use crate::normalize::normalize_text;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
-use kefu_model::batch::row_key;
+use kefu_model::record_batches::row_key;
 use kefu_model::{MessageKind, MessageRecord, OrderRecord, ReviewRecord, Sender, SurveyRecord};
 
 /// Where a row came from and the settings that complete it.

@@ -6,13 +6,13 @@
 //! `timestamp` type is microseconds); shop-local dates are derived with the shop's
 //! timezone at ingest and stored beside them for partitioning and grouping.
 
-pub mod batch;
 pub mod config;
+pub mod record_batches;
 pub mod records;
 pub mod schema;
 
-pub use batch::{BatchError, ToBatch};
 pub use config::{Config, ShopConfig};
+pub use record_batches::{BatchError, ToBatch};
 pub use records::{
     MessageKind, MessageRecord, OrderRecord, QuarantineRecord, ReviewRecord, Sender, SurveyRecord,
     Table,

@@ -42,8 +42,8 @@ pub async fn serve(uri: Uri) -> Response {
             StatusCode::SERVICE_UNAVAILABLE,
             Html(
                 "<h1>kefu</h1><p>The dashboard was not built into this binary (web/dist was \
-                 missing at build time: install Node.js and npm, then rebuild). The API is at \
-                 <a href=\"/api/v1/docs\">/api/v1/docs</a>.</p>"
+                 missing at build time: restore it with `git checkout web/dist`, then rebuild). \
+                 The API is at <a href=\"/api/v1/docs\">/api/v1/docs</a>.</p>"
                     .to_string(),
             ),
         )

@@ -70,15 +70,16 @@ impl IntoResponse for ApiError {
     }
 }
 
-impl From<datafusion::error::DataFusionError> for ApiError {
-    fn from(e: datafusion::error::DataFusionError) -> Self {
-        ApiError::internal(e.to_string())
-    }
-}
-
-impl From<kefu_analytics::kpi::KpiError> for ApiError {
-    fn from(e: kefu_analytics::kpi::KpiError) -> Self {
-        ApiError::internal(e.to_string())
+impl From<kefu_app::AppError> for ApiError {
+    fn from(e: kefu_app::AppError) -> Self {
+        use kefu_app::AppError as E;
+        match e {
+            E::BadParam { .. } => ApiError::bad_request(e.to_string()),
+            E::Forbidden(m) => ApiError::forbidden(m),
+            E::NotFound(m) => ApiError::not_found(m),
+            E::Timeout(m) => ApiError::timeout(m),
+            E::Internal(e) => ApiError::internal(format!("{e:#}")),
+        }
     }
 }
 

@@ -17,6 +17,7 @@ mod error;
 mod state;
 mod warm;
 
+pub use api::openapi_document;
 pub use error::ApiError;
 pub use state::AppState;
 

@@ -144,6 +144,42 @@ fn overview_is_the_report_contract_and_filters_change_it() {
     assert_eq!(cli["response"]["frt_secs"], all["response"]["frt_secs"]);
 }
 
+/// One function answers both faces: `kefu report --tz X --json` is
+/// `/api/v1/overview?tz=X` field for field, complaints (sentiment, keywords, urgent
+/// list, read from the source tables) included; and an open period names the data's
+/// first and last day.
+#[test]
+fn report_in_another_timezone_equals_the_api() {
+    let tz = "America/New_York";
+    let api = ok(&format!("/api/v1/overview?tz={}", urlencode(tz)));
+    let cli = kefu_json(data_dir(), &["report", "--tz", tz, "--json"]);
+    crate::facts::same_numbers("report", &cli, &api);
+    assert_eq!(cli["readings"]["timezone"], tz);
+    let c = &cli["complaints"];
+    for k in ["sentiment", "keywords", "urgent", "categories"] {
+        assert!(
+            c[k].as_array().is_some_and(|a| !a.is_empty()),
+            "complaints.{k} is empty under --tz: {c}"
+        );
+    }
+    assert!(c["negative_share"].is_number());
+    let (from, to) = (
+        cli["period"]["from"].as_str().unwrap().to_string(),
+        cli["period"]["to"].as_str().unwrap().to_string(),
+    );
+    let meta = ok("/api/v1/meta");
+    assert!(from.as_str() <= to.as_str() && !from.is_empty());
+    // Shop-local days differ by at most one day from the stored facts' range.
+    let stored_from = meta["date_range"]["from"].as_str().unwrap();
+    assert!(from.as_str() <= stored_from, "{from} vs {stored_from}");
+    let text = kefu(data_dir(), &["report"]);
+    assert!(
+        !text.contains("… – …"),
+        "an open period prints its days:\n{text}"
+    );
+    assert!(text.contains(stored_from), "{text}");
+}
+
 #[test]
 fn series_heatmap_distribution_breakdown_complaints() {
     let s = ok("/api/v1/series?metric=conversations&grain=day");

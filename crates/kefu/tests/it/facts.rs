@@ -257,7 +257,7 @@ fn facts_behind_after_a_crash_are_rebuilt_by_the_next_ingest() {
 
 /// Equal JSON, floats to 1e-9 relative: the same facts in other files are summed in
 /// another order.
-fn same_numbers(path: &str, a: &serde_json::Value, b: &serde_json::Value) {
+pub fn same_numbers(path: &str, a: &serde_json::Value, b: &serde_json::Value) {
     use serde_json::Value::*;
     match (a, b) {
         (Number(x), Number(y)) => {

@@ -17,7 +17,7 @@ use arrow::array::{
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::error::ArrowError;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use kefu_model::batch::{month_of, row_key};
+use kefu_model::record_batches::{month_of, row_key};
 use kefu_model::schema::{PARTITION_COLUMN, ts_type};
 use std::sync::Arc;
 
@@ -291,6 +291,9 @@ fn conversation_cols() -> Vec<Col<ConversationFact>> {
         }),
         col("categories", S, true, |r| {
             so(r, |x| x.categories.as_deref())
+        }),
+        col("customer_senders", S, true, |r| {
+            so(r, |x| x.customer_senders.as_deref())
         }),
         col(PARTITION_COLUMN, S, false, |r| {
             owned(r, |x| month_of(x.conv_local_date))

@@ -1,9 +1,11 @@
-//! Terminal and machine output of query results and summaries.
+//! Terminal output: aligned tables, the ingest summary, and (in [`xlsx`]) workbooks.
 
-use crate::ingest::IngestReport;
+pub mod xlsx;
+
 use anyhow::Result;
 use arrow::array::RecordBatch;
 use comfy_table::{Table as Grid, presets::UTF8_FULL_CONDENSED};
+use kefu_app::ingest::IngestReport;
 
 /// An aligned table; long cells are cut to `max_cell` characters.
 pub fn pretty(batches: &[RecordBatch], max_cell: usize) -> Result<String> {
@@ -43,32 +45,6 @@ pub fn pretty(batches: &[RecordBatch], max_cell: usize) -> Result<String> {
         }
     }
     Ok(grid.to_string())
-}
-
-/// Rows as JSON objects.
-pub fn batches_to_json(batches: &[RecordBatch]) -> Result<serde_json::Value> {
-    let mut w = arrow::json::ArrayWriter::new(Vec::new());
-    let refs: Vec<&RecordBatch> = batches.iter().collect();
-    w.write_batches(&refs)?;
-    w.finish()?;
-    let bytes = w.into_inner();
-    if bytes.is_empty() {
-        return Ok(serde_json::Value::Array(vec![]));
-    }
-    Ok(serde_json::from_slice(&bytes)?)
-}
-
-pub fn batches_to_csv(batches: &[RecordBatch]) -> Result<String> {
-    let mut buf = Vec::new();
-    {
-        let mut w = arrow::csv::WriterBuilder::new()
-            .with_header(true)
-            .build(&mut buf);
-        for b in batches {
-            w.write(b)?;
-        }
-    }
-    Ok(String::from_utf8(buf)?)
 }
 
 pub fn print_ingest(r: &IngestReport) {

@@ -553,6 +553,11 @@ fn build_group_refs(
                 .map(|(c, (r, _))| clock.business_secs(c, *r));
 
             let agents: BTreeSet<String> = w.human.iter().filter_map(|(_, a)| a.clone()).collect();
+            let senders: BTreeSet<String> = cmsgs
+                .iter()
+                .filter(|m| m.sender == Sender::Customer)
+                .map(|m| group_customer(m).to_string())
+                .collect();
             let first_agent = w.human.iter().find_map(|(_, a)| a.clone());
             let last_agent = w.human.iter().rev().find_map(|(_, a)| a.clone());
 
@@ -591,6 +596,7 @@ fn build_group_refs(
                 local_hour: clock.local_hour(cstart),
                 weekday: clock.weekday(cstart),
                 agents: join_sorted(&agents),
+                customer_senders: join_sorted(&senders),
                 first_agent,
                 last_agent,
                 conv_last_agent: conv.last_agent.clone(),

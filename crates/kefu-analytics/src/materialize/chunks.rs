@@ -7,8 +7,8 @@
 //! spill file (Arrow IPC, uncompressed, in the data directory). Each chunk then reads
 //! only its own rows back, instead of scanning the whole table again.
 
+use super::error::{Result, StoredError};
 use crate::naming_rank;
-use crate::stored::{Result, StoredError};
 use arrow::array::{Array, RecordBatch, UInt32Array};
 use arrow::compute::{concat_batches, take_record_batch};
 use arrow::datatypes::SchemaRef;
@@ -16,7 +16,7 @@ use arrow::ipc::reader::FileReader;
 use arrow::ipc::writer::FileWriter;
 use datafusion::prelude::SessionContext;
 use futures::StreamExt;
-use kefu_model::batch::{BatchError, Columns, row_key};
+use kefu_model::record_batches::{BatchError, Columns, row_key};
 use kefu_model::{MessageKind, OrderRecord, Sender, SurveyRecord};
 use rustc_hash::FxHashMap;
 use std::fs::File;

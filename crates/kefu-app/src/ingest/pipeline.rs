@@ -7,12 +7,11 @@
 //! those seen earlier in the same ingest, so ingesting the same file twice adds
 //! nothing.
 
+use super::enrich::{enrich_messages, enrich_reviews, enrich_surveys, ingest_analyzer};
 use anyhow::{Context, Result};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use kefu_ingest::{FileSummary, IngestError, IngestOptions, Record, Sink};
 use kefu_model::{
-    MessageRecord, OrderRecord, QuarantineRecord, ReviewRecord, Sender, SurveyRecord, Table,
-    ToBatch,
+    MessageRecord, OrderRecord, QuarantineRecord, ReviewRecord, SurveyRecord, Table, ToBatch,
 };
 use kefu_store::Store;
 use serde::Serialize;
@@ -21,6 +20,20 @@ use std::path::PathBuf;
 
 const BATCH_ROWS: usize = 65_536;
 const FLUSH_ROWS: u64 = 2_000_000;
+
+/// What a face shows while an ingest runs (a progress bar, nothing).
+pub trait Progress: Sync {
+    /// Before the first byte: the size of all files together.
+    fn start(&self, _total_bytes: u64) {}
+    /// Bytes read so far, over all files.
+    fn bytes(&self, _done: u64) {}
+    fn file_done(&self, _file: &str) {}
+    fn finish(&self) {}
+}
+
+/// Shows nothing.
+pub struct Silent;
+impl Progress for Silent {}
 
 /// One file and how to read it.
 pub struct FileJob {
@@ -71,71 +84,6 @@ struct BatchingSink {
     bytes_before: u64,
     /// Chinese text understanding at ingest (None with `--no-text`).
     text: Option<&'static kefu_text::Analyzer>,
-}
-
-/// Customer messages get categories, sentiment, urgency and a PII-masked copy;
-/// other senders get the masked copy (agents repeat phone numbers and addresses).
-fn enrich_messages(a: &kefu_text::Analyzer, rows: &mut [MessageRecord]) {
-    let idx: Vec<usize> = (0..rows.len())
-        .filter(|&i| rows[i].sender == Sender::Customer && !rows[i].text_raw.is_empty())
-        .collect();
-    let results = {
-        let texts: Vec<&str> = idx.iter().map(|&i| rows[i].text_raw.as_str()).collect();
-        a.analyze_batch(&texts)
-    };
-    for (i, r) in idx.into_iter().zip(results) {
-        let m = &mut rows[i];
-        m.text_masked = Some(r.masked);
-        m.categories = r.labels;
-        m.sentiment = Some(r.sentiment);
-        m.urgent = Some(r.urgent);
-    }
-    for m in rows.iter_mut().filter(|m| m.text_masked.is_none()) {
-        m.text_masked = Some(kefu_text::pii::mask(&m.text_raw));
-    }
-}
-
-/// Reviews get categories, sentiment, urgency, a spam verdict and a masked copy.
-fn enrich_reviews(a: &kefu_text::Analyzer, rows: &mut [ReviewRecord]) {
-    let results = {
-        let texts: Vec<&str> = rows.iter().map(|r| r.text_raw.as_str()).collect();
-        a.analyze_batch(&texts)
-    };
-    for (r, x) in rows.iter_mut().zip(results) {
-        r.text_masked = Some(x.masked);
-        r.categories = x.labels;
-        r.sentiment = Some(x.sentiment);
-        r.urgent = Some(x.urgent);
-        r.spam = Some(x.spam.is_some());
-    }
-}
-
-/// Survey comments get the same reading as reviews; surveys without a comment keep
-/// every text column empty.
-fn enrich_surveys(a: &kefu_text::Analyzer, rows: &mut [SurveyRecord]) {
-    let idx: Vec<usize> = (0..rows.len())
-        .filter(|&i| {
-            rows[i]
-                .comment
-                .as_deref()
-                .is_some_and(|c| !c.trim().is_empty())
-        })
-        .collect();
-    let results = {
-        let texts: Vec<&str> = idx
-            .iter()
-            .map(|&i| rows[i].comment.as_deref().unwrap_or(""))
-            .collect();
-        a.analyze_batch(&texts)
-    };
-    for (i, x) in idx.into_iter().zip(results) {
-        let s = &mut rows[i];
-        s.comment_masked = Some(x.masked);
-        s.categories = x.labels;
-        s.sentiment = Some(x.sentiment);
-        s.urgent = Some(x.urgent);
-        s.spam = Some(x.spam.is_some());
-    }
 }
 
 fn send_err<T>(_: T) -> IngestError {
@@ -249,32 +197,16 @@ impl Sink for BatchingSink {
     }
 }
 
-/// The text analyzer for ingest: no keywords (they cost most of the time and are
-/// computed per period in reports instead). Loaded once per process.
-fn ingest_analyzer() -> Result<&'static kefu_text::Analyzer> {
-    static A: std::sync::OnceLock<Result<kefu_text::Analyzer, String>> = std::sync::OnceLock::new();
-    A.get_or_init(|| {
-        let mut a = kefu_text::Analyzer::new().map_err(|e| e.to_string())?;
-        a.set_options(kefu_text::AnalyzerOptions {
-            keywords: 0,
-            ..Default::default()
-        });
-        Ok(a)
-    })
-    .as_ref()
-    .map_err(|e| anyhow::anyhow!("loading the text models: {e}"))
-}
-
 fn failpoint(name: &str) -> bool {
     std::env::var("KEFU_FAILPOINT").is_ok_and(|v| v == name)
 }
 
 /// Reads every file and commits what it found, one Delta commit per table.
-pub async fn run(
+pub(crate) async fn run(
     store: &Store,
     cfg: &kefu_model::Config,
     jobs: Vec<FileJob>,
-    show_progress: bool,
+    progress: &dyn Progress,
     text: bool,
 ) -> Result<IngestReport> {
     let ingest_id = format!("ing-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S%.6fZ"));
@@ -286,19 +218,7 @@ pub async fn run(
         .iter()
         .map(|j| std::fs::metadata(&j.path).map(|m| m.len()).unwrap_or(0))
         .sum();
-    let bar = if show_progress {
-        let b = ProgressBar::with_draw_target(Some(total_bytes), ProgressDrawTarget::stderr());
-        b.set_style(
-            ProgressStyle::with_template(
-                "{spinner} ingest [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta} {msg}",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-        );
-        b
-    } else {
-        ProgressBar::hidden()
-    };
+    progress.start(total_bytes);
 
     let analyzer = if text { Some(ingest_analyzer()?) } else { None };
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Event>(4);
@@ -354,9 +274,9 @@ pub async fn run(
                     tokio::time::sleep(std::time::Duration::from_secs(60)).await;
                 }
             }
-            Event::Progress(b) => bar.set_position(b),
+            Event::Progress(b) => progress.bytes(b),
             Event::FileDone(s) => {
-                bar.set_message(s.file.rsplit('/').next().unwrap_or("").to_string());
+                progress.file_done(&s.file);
                 report.rows_read += s.rows_read;
                 report.quarantined += s.quarantined;
                 report.by_file.push(s);
@@ -364,7 +284,7 @@ pub async fn run(
         }
     }
     let (duplicates, touched) = reader.await.context("reader thread")??;
-    bar.finish_and_clear();
+    progress.finish();
     report.files = report.by_file.len();
 
     if failpoint("pause_before_commit") {

@@ -1,94 +1,14 @@
-//! `kefu report`: METRICS.md's KPIs over the store.
-//!
-//! The facts are Delta tables kept current by every ingest (`kefu_analytics::stored`);
-//! a report only aggregates them with the KPI SQL.
+//! `kefu report --xlsx`: the report as an Excel workbook a manager can forward.
 
 use anyhow::Result;
-use kefu_analytics::{GroupFacts, ReportQuery};
-use kefu_model::Config;
-use kefu_store::Store;
-
-/// Every fact of the store, built in memory with each shop's configuration and the
-/// timezone override.
-pub async fn facts(store: &Store, cfg: &Config, tz_override: Option<&str>) -> Result<GroupFacts> {
-    let cfg_of = |shop: &str| {
-        let mut c = cfg.shop(shop).unwrap_or_default();
-        if let Some(tz) = tz_override {
-            c.timezone = tz.to_string();
-        }
-        c
-    };
-    Ok(kefu_analytics::stored::build_from_store(store, &cfg_of).await?)
-}
-
-/// Runs one report query over the stored facts; a timezone override rebuilds the
-/// facts in memory (shop-local dates and hours are fixed when facts are stored).
-pub async fn run(
-    store: &Store,
-    cfg: &Config,
-    tz_override: Option<&str>,
-    q: &ReportQuery,
-) -> Result<kefu_analytics::Report> {
-    let t = std::time::Instant::now();
-    let ctx = match tz_override {
-        None => store.session().await?,
-        Some(_) => {
-            let f = facts(store, cfg, tz_override).await?;
-            tracing::info!(
-                secs = t.elapsed().as_secs_f64(),
-                conversations = f.conversations.len(),
-                "facts built in memory for the timezone override"
-            );
-            let ctx = datafusion::prelude::SessionContext::new();
-            kefu_analytics::register_facts(&ctx, &f)?;
-            ctx
-        }
-    };
-    let r = kefu_analytics::report(&ctx, q).await?;
-    tracing::info!(secs = t.elapsed().as_secs_f64(), "report aggregated");
-    Ok(r)
-}
-
-/// Drill-down rows (the API's `/conversations` columns) for a report's filters, an
-/// optional SQL predicate, sorted, at most `limit`.
-pub async fn conversation_rows(
-    ctx: &datafusion::prelude::SessionContext,
-    q: &ReportQuery,
-    predicate: Option<&str>,
-    sort: &str,
-    desc: bool,
-    limit: Option<usize>,
-) -> Result<Vec<serde_json::Value>> {
-    if !sort.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        anyhow::bail!("--sort takes a column name");
-    }
-    let mut w = q.conversation_filter();
-    if let Some(p) = predicate {
-        w = format!("{w} AND ({p})");
-    }
-    let sql = format!(
-        "SELECT {} FROM conversation_facts WHERE {w} ORDER BY {sort} {} NULLS LAST, shop_id, conversation_id, cycle{}",
-        kefu_analytics::kpi::CONVERSATION_ROW_COLUMNS,
-        if desc { "DESC" } else { "ASC" },
-        limit.map_or(String::new(), |n| format!(" LIMIT {n}"))
-    );
-    let opts = datafusion::execution::context::SQLOptions::new()
-        .with_allow_ddl(false)
-        .with_allow_dml(false)
-        .with_allow_statements(false);
-    let batches = ctx.sql_with_options(&sql, opts).await?.collect().await?;
-    match crate::output::batches_to_json(&batches)? {
-        serde_json::Value::Array(v) => Ok(v),
-        _ => Ok(Vec::new()),
-    }
-}
+use kefu_app::conversations::{ConversationRow, ROW_COLUMNS};
 
 /// The report as an Excel workbook: a sheet per section (metric, value), the
 /// breakdown when there is one, the readings, and one row per conversation.
 pub fn write_xlsx(
     path: &std::path::Path,
-    r: &kefu_analytics::Report,
-    conversations: &[serde_json::Value],
+    r: &kefu_app::Report,
+    conversations: &[ConversationRow],
 ) -> Result<()> {
     use rust_xlsxwriter::{Format, Workbook};
     let v = serde_json::to_value(r)?;
@@ -167,25 +87,7 @@ pub fn write_xlsx(
         }
     }
     let ws = wb.add_worksheet().set_name("会话 Conversations")?;
-    let cols = [
-        "conversation_id",
-        "cycle",
-        "shop_id",
-        "channel",
-        "platform",
-        "customer",
-        "start",
-        "end",
-        "first_agent",
-        "last_agent",
-        "frt_secs",
-        "rounds_human",
-        "rounds_unanswered",
-        "resolved",
-        "csat",
-        "converted",
-        "categories",
-    ];
+    let cols: Vec<&str> = ROW_COLUMNS.iter().map(|(name, _)| *name).collect();
     for (c, h) in cols.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, *h, &bold)?;
     }
@@ -198,8 +100,12 @@ pub fn write_xlsx(
         );
     }
     for (i, r) in conversations.iter().enumerate() {
+        let mut v = serde_json::to_value(r)?;
+        if let Some(c) = v.get_mut("categories") {
+            *c = serde_json::Value::String(r.categories.join(","));
+        }
         for (c, k) in cols.iter().enumerate() {
-            put(ws, i as u32 + 1, c as u16, &r[*k])?;
+            put(ws, i as u32 + 1, c as u16, &v[*k])?;
         }
     }
     ws.set_freeze_panes(1, 0)?;

@@ -1,0 +1,38 @@
+//! The application layer: what kefu does, once, for every face.
+//!
+//! The `kefu` binary and `kefu-server` only translate — arguments or HTTP parameters
+//! in, text, JSON, CSV or xlsx out. Everything between lives here:
+//!
+//! * [`App`]: the data directory — the store with its fact tables, `kefu.toml`, table
+//!   versions — and the only way the store changes (ingest, fact rebuilds,
+//!   maintenance, configuration).
+//! * [`ingest`]: reader → text enrichment → appenders → one commit per table → fact
+//!   refresh, with its fail-points.
+//! * [`Session`]: what questions are answered from — the stored facts, or facts
+//!   rebuilt in memory for a timezone override, always with the source tables.
+//! * [`sql`]: the one read-only guard for user SQL and predicates, quoting, Arrow → JSON.
+//! * One function per question: [`views`] (report, series, heatmap, distribution,
+//!   breakdown, complaints, meta), [`conversations`] (drill-down lists and
+//!   transcripts), [`volume`] (hourly volume for forecasting, simulation arrivals),
+//!   [`maintenance`] (status, quarantine, optimize, vacuum, rebuild).
+
+mod app;
+pub mod config;
+pub mod conversations;
+mod error;
+pub mod filters;
+pub mod ingest;
+pub mod maintenance;
+mod session;
+pub mod sql;
+pub mod views;
+pub mod volume;
+
+pub use app::{App, CHECK_EVERY};
+pub use config::{config_path, load_config};
+pub use error::{AppError, AppResult};
+pub use filters::Filters;
+pub use session::Session;
+
+pub use kefu_analytics::metrics::Metric;
+pub use kefu_analytics::{Breakdown, Grain, Report, ReportQuery};

@@ -1,0 +1,69 @@
+//! What a question is answered from: a DataFusion session with the four fact tables
+//! and the source tables, and the configuration the facts were built with.
+
+use crate::AppResult;
+use arrow::array::RecordBatch;
+use datafusion::prelude::SessionContext;
+use kefu_model::Config;
+use std::sync::Arc;
+
+/// A session and its configuration. Cheap to clone.
+#[derive(Clone)]
+pub struct Session {
+    pub(crate) ctx: Arc<SessionContext>,
+    pub(crate) config: Arc<Config>,
+    /// The table versions it reflects (what an answer cache is keyed by).
+    pub versions: Vec<i64>,
+    /// Facts rebuilt in memory (a timezone override) rather than read from the store.
+    pub derived: bool,
+}
+
+impl Session {
+    pub(crate) fn stored(
+        ctx: Arc<SessionContext>,
+        config: Arc<Config>,
+        versions: Vec<i64>,
+    ) -> Self {
+        Session {
+            ctx,
+            config,
+            versions,
+            derived: false,
+        }
+    }
+
+    pub(crate) fn derived(
+        ctx: Arc<SessionContext>,
+        config: Arc<Config>,
+        versions: Vec<i64>,
+    ) -> Self {
+        Session {
+            ctx,
+            config,
+            versions,
+            derived: true,
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub(crate) fn ctx(&self) -> &SessionContext {
+        &self.ctx
+    }
+
+    /// Runs kefu's own SQL (never user text) and collects the batches.
+    pub(crate) async fn batches(&self, sql: &str) -> AppResult<Vec<RecordBatch>> {
+        Ok(self.ctx.sql(sql).await?.collect().await?)
+    }
+
+    /// Runs kefu's own SQL and returns the rows as JSON objects.
+    pub(crate) async fn json_rows(&self, sql: &str) -> AppResult<Vec<serde_json::Value>> {
+        crate::sql::batches_to_json(&self.batches(sql).await?)
+    }
+
+    pub(crate) fn has_table(&self, name: &str) -> bool {
+        self.ctx.table_exist(name).unwrap_or(false)
+    }
+}

@@ -1,0 +1,161 @@
+//! The views: report, series, heatmap, distributions, breakdowns, complaints, menus.
+
+use super::params::{FilterParams, given};
+use super::{ApiResult, St, cached};
+use crate::ApiError;
+use axum::extract::{OriginalUri, Query, State};
+use kefu_app::Metric;
+use kefu_app::views::{DistributionMetric, SeriesGrain};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+/// Shops, channels, agents, categories and the data's date range (for filter menus).
+#[utoipa::path(get, path = "/api/v1/meta", responses((status = 200, body = kefu_app::views::MetaOut)))]
+pub async fn meta(State(state): St, uri: OriginalUri) -> ApiResult {
+    cached(&state, &uri, || async {
+        Ok::<_, ApiError>(state.app().meta().await?)
+    })
+    .await
+}
+
+/// The report contract of `kefu report --json` for the filters.
+#[utoipa::path(get, path = "/api/v1/overview", params(FilterParams),
+    responses((status = 200, description = "the report (issue 3 contract)", body = Object), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn overview(
+    State(state): St,
+    uri: OriginalUri,
+    Query(f): Query<FilterParams>,
+) -> ApiResult {
+    let f = f.filters()?;
+    cached(&state, &uri, || async {
+        Ok::<_, ApiError>(state.app().report(&f, None).await?)
+    })
+    .await
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SeriesParams {
+    /// A metric of the report (default `conversations`).
+    #[param(schema_with = kefu_app::views::metric_schema)]
+    metric: Option<String>,
+    /// hour, day (default), week, month, hour_of_day
+    #[param(value_type = Option<SeriesGrain>)]
+    grain: Option<String>,
+}
+
+/// Any metric by hour, day, week, month or hour of day.
+#[utoipa::path(get, path = "/api/v1/series", params(FilterParams, SeriesParams),
+    responses((status = 200, body = kefu_app::views::SeriesOut), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn series(
+    State(state): St,
+    uri: OriginalUri,
+    Query(f): Query<FilterParams>,
+    Query(p): Query<SeriesParams>,
+) -> ApiResult {
+    let metric: Metric = match given(&p.metric) {
+        None => Metric::Conversations,
+        Some(m) => m
+            .parse()
+            .map_err(|e: String| ApiError::bad_request(format!("metric: {e}")))?,
+    };
+    let grain: SeriesGrain = match given(&p.grain) {
+        None => SeriesGrain::Day,
+        Some(g) => g.parse()?,
+    };
+    let f = f.filters()?;
+    cached(&state, &uri, || async {
+        Ok::<_, ApiError>(state.app().series(&f, metric, grain).await?)
+    })
+    .await
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MetricParam {
+    /// heatmap: conversations; distribution: frt or response
+    metric: Option<String>,
+}
+
+/// Conversations started per shop-local weekday × hour.
+#[utoipa::path(get, path = "/api/v1/heatmap", params(FilterParams, MetricParam),
+    responses((status = 200, body = kefu_app::views::HeatmapOut), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn heatmap(
+    State(state): St,
+    uri: OriginalUri,
+    Query(f): Query<FilterParams>,
+    Query(p): Query<MetricParam>,
+) -> ApiResult {
+    if let Some(m) = given(&p.metric).filter(|m| m != "conversations") {
+        return Err(ApiError::bad_request(format!(
+            "metric: the heatmap counts conversations, not '{m}'"
+        )));
+    }
+    let f = f.filters()?;
+    cached(&state, &uri, || async {
+        Ok::<_, ApiError>(state.app().heatmap(&f).await?)
+    })
+    .await
+}
+
+/// FRT or human-round response times in the METRICS.md buckets.
+#[utoipa::path(get, path = "/api/v1/distribution", params(FilterParams, MetricParam),
+    responses((status = 200, body = kefu_app::views::DistributionOut), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn distribution(
+    State(state): St,
+    uri: OriginalUri,
+    Query(f): Query<FilterParams>,
+    Query(p): Query<MetricParam>,
+) -> ApiResult {
+    let metric: DistributionMetric = match given(&p.metric) {
+        None => DistributionMetric::Response,
+        Some(m) => m.parse()?,
+    };
+    let f = f.filters()?;
+    cached(&state, &uri, || async {
+        Ok::<_, ApiError>(state.app().distribution(&f, metric).await?)
+    })
+    .await
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ByParam {
+    /// agent, shop, channel, platform, category, product, day, hour, week, month
+    by: Option<String>,
+}
+
+/// The report body per agent, shop, channel, platform, category, product or time.
+#[utoipa::path(get, path = "/api/v1/breakdown", params(FilterParams, ByParam),
+    responses((status = 200, body = kefu_app::views::BreakdownOut), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn breakdown(
+    State(state): St,
+    uri: OriginalUri,
+    Query(f): Query<FilterParams>,
+    Query(p): Query<ByParam>,
+) -> ApiResult {
+    let by: kefu_app::Breakdown = given(&p.by)
+        .unwrap_or_else(|| "agent".into())
+        .parse()
+        .map_err(|e: String| ApiError::bad_request(format!("by: {e}")))?;
+    let f = f.filters()?;
+    cached(&state, &uri, || async {
+        Ok::<_, ApiError>(state.app().breakdown(&f, by).await?)
+    })
+    .await
+}
+
+/// Complaint categories, sentiment trend, keywords of negative messages, urgent list.
+#[utoipa::path(get, path = "/api/v1/complaints", params(FilterParams),
+    responses((status = 200, description = "{categories, sentiment, keywords, urgent}", body = Object), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn complaints(
+    State(state): St,
+    uri: OriginalUri,
+    Query(f): Query<FilterParams>,
+) -> ApiResult {
+    let f = f.filters()?;
+    cached(&state, &uri, || async {
+        Ok::<_, ApiError>(state.app().complaints(&f).await?)
+    })
+    .await
+}
