@@ -37,10 +37,6 @@ pub mod report;
 pub mod stats;
 pub mod window;
 
-// transitional: removed once the faces use materialize
-#[cfg(feature = "kpi")]
-pub use materialize as stored;
-
 pub use fact_batches::{FactTable, group_key, to_batches};
 pub use fact_builder::{build_all, build_group, build_group_with, group_customer, naming_rank};
 pub use facts::{ConversationFact, GroupFacts, InquiryFact, RoundFact, SurveyFact};

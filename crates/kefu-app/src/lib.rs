@@ -10,7 +10,8 @@
 //!   refresh, with its fail-points.
 //! * [`Session`]: what questions are answered from — the stored facts, or facts
 //!   rebuilt in memory for a timezone override, always with the source tables.
-//! * [`sql`]: the one read-only guard for user SQL and predicates, quoting, Arrow → JSON.
+//! * [`sql`]: the one read-only guard for user SQL and predicates, and quoting;
+//!   [`encode`]: Arrow → JSON and CSV.
 //! * One function per question: [`views`] (report, series, heatmap, distribution,
 //!   breakdown, complaints, meta), [`conversations`] (drill-down lists and
 //!   transcripts), [`volume`] (hourly volume for forecasting, simulation arrivals),
@@ -19,6 +20,7 @@
 mod app;
 pub mod config;
 pub mod conversations;
+pub mod encode;
 mod error;
 pub mod filters;
 pub mod ingest;

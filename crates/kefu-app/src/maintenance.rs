@@ -89,7 +89,7 @@ impl App {
             .await?;
         Ok(QuarantineList {
             total: self.store().count("quarantine").await?,
-            rows: crate::sql::batches_to_json(&batches)?,
+            rows: crate::encode::batches_to_json(&batches)?,
             batches,
         })
     }

@@ -60,7 +60,7 @@ impl Session {
 
     /// Runs kefu's own SQL and returns the rows as JSON objects.
     pub(crate) async fn json_rows(&self, sql: &str) -> AppResult<Vec<serde_json::Value>> {
-        crate::sql::batches_to_json(&self.batches(sql).await?)
+        crate::encode::batches_to_json(&self.batches(sql).await?)
     }
 
     pub(crate) fn has_table(&self, name: &str) -> bool {

@@ -1,5 +1,5 @@
-//! The one read-only guard for user SQL and predicates, SQL literal quoting, and
-//! Arrow → JSON. The store changes only through ingest: user SQL is planned with
+//! The one read-only guard for user SQL and predicates, and SQL literal quoting.
+//! The store changes only through ingest: user SQL is planned with
 //! DataFusion's DDL, DML and statements switched off (`SQLOptions`), so a write is
 //! refused by the engine itself, not by a keyword check.
 
@@ -24,34 +24,6 @@ pub fn read_only() -> SQLOptions {
         .with_allow_ddl(false)
         .with_allow_dml(false)
         .with_allow_statements(false)
-}
-
-/// Rows as JSON objects (Arrow's JSON writer: nulls left out of each object).
-pub fn batches_to_json(batches: &[RecordBatch]) -> AppResult<Vec<serde_json::Value>> {
-    let mut w = arrow::json::ArrayWriter::new(Vec::new());
-    for b in batches {
-        w.write(b)?;
-    }
-    w.finish()?;
-    let bytes = w.into_inner();
-    if bytes.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(serde_json::from_slice(&bytes)?)
-}
-
-/// Rows as CSV with a header.
-pub fn batches_to_csv(batches: &[RecordBatch]) -> AppResult<String> {
-    let mut buf = Vec::new();
-    {
-        let mut w = arrow::csv::WriterBuilder::new()
-            .with_header(true)
-            .build(&mut buf);
-        for b in batches {
-            w.write(b)?;
-        }
-    }
-    String::from_utf8(buf).map_err(|e| AppError::Internal(e.into()))
 }
 
 /// Checks that `p` is exactly one SQL expression (nothing after it: no `) OR (1=1`,
@@ -84,7 +56,7 @@ pub struct QueryResult {
 impl QueryResult {
     /// Rows as arrays in column order.
     pub fn rows(&self) -> AppResult<Vec<Vec<serde_json::Value>>> {
-        Ok(batches_to_json(&self.batches)?
+        Ok(crate::encode::batches_to_json(&self.batches)?
             .into_iter()
             .map(|o| {
                 self.columns

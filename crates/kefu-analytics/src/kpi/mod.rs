@@ -24,8 +24,8 @@ pub use body::{
 pub(crate) use sections::bodies;
 pub use sections::breakdown;
 pub use views::{
-    CONVERSATION_ROW_COLUMNS, Grain, SeriesPoint, VolumeBy, frt_distribution, heatmap,
-    response_distribution, series, volume_by,
+    Grain, SeriesPoint, VolumeBy, frt_distribution, heatmap, response_distribution, series,
+    volume_by,
 };
 
 use crate::fact_batches::FactTable;

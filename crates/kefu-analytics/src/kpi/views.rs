@@ -172,13 +172,6 @@ pub async fn volume_by(
     }
 }
 
-/// The columns of a drill-down list row (API `/conversations`, `kefu conversations`).
-pub const CONVERSATION_ROW_COLUMNS: &str =
-    "conversation_id, CAST(cycle AS BIGINT) AS cycle, shop_id, channel, platform, customer,
-    CAST(start_ts AS VARCHAR) AS start, CAST(end_ts AS VARCHAR) AS \"end\", first_agent, last_agent,
-    frt_secs, human_rounds AS rounds_human, unanswered_rounds AS rounds_unanswered, resolved,
-    csat_score AS csat, converted, categories";
-
 /// First response times in the METRICS.md buckets ([`buckets`]), every bucket with
 /// its count, in order.
 pub async fn frt_distribution(ctx: &SessionContext, q: &ReportQuery) -> Result<Vec<(Bucket, i64)>> {

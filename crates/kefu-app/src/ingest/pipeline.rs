@@ -60,7 +60,7 @@ pub struct IngestReport {
     pub by_file: Vec<FileSummary>,
     pub ingest_id: String,
     /// The conversation facts' refresh after the commits.
-    pub facts: kefu_analytics::stored::Refreshed,
+    pub facts: kefu_analytics::materialize::Refreshed,
 }
 
 enum Event {
@@ -80,7 +80,7 @@ struct BatchingSink {
     reviews: Vec<ReviewRecord>,
     quarantine: Vec<QuarantineRecord>,
     /// What the facts must be recomputed for.
-    touched: kefu_analytics::stored::Touched,
+    touched: kefu_analytics::materialize::Touched,
     bytes_before: u64,
     /// Chinese text understanding at ingest (None with `--no-text`).
     text: Option<&'static kefu_text::Analyzer>,
@@ -224,7 +224,7 @@ pub(crate) async fn run(
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Event>(4);
     let id = ingest_id.clone();
     let reader = tokio::task::spawn_blocking(
-        move || -> Result<(HashMap<Table, u64>, kefu_analytics::stored::Touched), IngestError> {
+        move || -> Result<(HashMap<Table, u64>, kefu_analytics::materialize::Touched), IngestError> {
             let mut sink = BatchingSink {
                 tx: tx.clone(),
                 seen,
@@ -292,7 +292,7 @@ pub(crate) async fn run(
     }
     // Whether the facts reflect the sources as they are now, before our commits: if
     // not (an earlier ingest died between its commits), they are rebuilt below.
-    let facts_current = kefu_analytics::stored::is_current(store).await?;
+    let facts_current = kefu_analytics::materialize::is_current(store).await?;
     // Data tables first, quarantine last; each commit is atomic on its own.
     let mut first = true;
     for (table, app) in appenders {
@@ -316,7 +316,8 @@ pub(crate) async fn run(
         std::process::abort();
     }
     let cfg_of = |shop: &str| cfg.shop(shop).unwrap_or_default();
-    report.facts = kefu_analytics::stored::refresh(store, &cfg_of, &touched, facts_current).await?;
+    report.facts =
+        kefu_analytics::materialize::refresh(store, &cfg_of, &touched, facts_current).await?;
     for (table, d) in duplicates {
         if table != Table::Quarantine {
             report

@@ -99,10 +99,10 @@ pub async fn query(dir: &Path, a: QueryArgs) -> Result<()> {
     if a.json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&kefu_app::sql::batches_to_json(&r.batches)?)?
+            serde_json::to_string_pretty(&kefu_app::encode::batches_to_json(&r.batches)?)?
         );
     } else if a.csv {
-        print!("{}", kefu_app::sql::batches_to_csv(&r.batches)?);
+        print!("{}", kefu_app::encode::batches_to_csv(&r.batches)?);
     } else {
         println!("{}", crate::output::pretty(&r.batches, 80)?);
     }
