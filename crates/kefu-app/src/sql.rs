@@ -26,9 +26,78 @@ pub fn read_only() -> SQLOptions {
         .with_allow_statements(false)
 }
 
+/// The most bytes of user SQL or a predicate.
+pub const MAX_SQL_BYTES: usize = 64 * 1024;
+/// The most operators (AND, OR, comparisons, arithmetic) in user SQL: planning walks
+/// expression trees recursively, and a chain of thousands of `OR`s overflowed a
+/// worker's stack and killed the server. An `IN (…)` list is the way to many values.
+pub const MAX_SQL_OPERATORS: usize = 1000;
+/// The deepest nesting of parentheses.
+pub const MAX_SQL_NESTING: usize = 64;
+
+/// Bounds user SQL before it is parsed or planned: size, operators, nesting. Counted
+/// on the token stream, which has no recursion of its own.
+pub fn check_size(param: &str, sql: &str) -> AppResult<()> {
+    if sql.len() > MAX_SQL_BYTES {
+        return Err(AppError::bad(
+            param,
+            format!("{} bytes is over the limit of {MAX_SQL_BYTES}", sql.len()),
+        ));
+    }
+    let tokens = datafusion::sql::sqlparser::tokenizer::Tokenizer::new(&GenericDialect {}, sql)
+        .tokenize()
+        .map_err(|e| AppError::bad(param, e.to_string()))?;
+    let (mut ops, mut depth, mut deepest) = (0usize, 0usize, 0usize);
+    for t in &tokens {
+        match t {
+            Token::LParen => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            Token::RParen => depth = depth.saturating_sub(1),
+            Token::Word(w)
+                if w.quote_style.is_none()
+                    && (w.value.eq_ignore_ascii_case("and")
+                        || w.value.eq_ignore_ascii_case("or")) =>
+            {
+                ops += 1
+            }
+            Token::Eq
+            | Token::Neq
+            | Token::Lt
+            | Token::Gt
+            | Token::LtEq
+            | Token::GtEq
+            | Token::Plus
+            | Token::Minus
+            | Token::Mul
+            | Token::Div
+            | Token::Mod
+            | Token::StringConcat => ops += 1,
+            _ => {}
+        }
+    }
+    if ops > MAX_SQL_OPERATORS {
+        return Err(AppError::bad(
+            param,
+            format!(
+                "{ops} operators is over the limit of {MAX_SQL_OPERATORS} (use IN (…) for many values)"
+            ),
+        ));
+    }
+    if deepest > MAX_SQL_NESTING {
+        return Err(AppError::bad(
+            param,
+            format!("parentheses nested {deepest} deep, over the limit of {MAX_SQL_NESTING}"),
+        ));
+    }
+    Ok(())
+}
+
 /// Checks that `p` is exactly one SQL expression (nothing after it: no `) OR (1=1`,
 /// no second statement, no comment hiding the rest).
 pub fn check_expression(param: &str, p: &str) -> AppResult<()> {
+    check_size(param, p)?;
     let dialect = GenericDialect {};
     let mut parser = Parser::new(&dialect)
         .try_with_sql(p)
@@ -74,6 +143,7 @@ impl QueryResult {
 pub fn check_query(param: &str, sql: &str) -> AppResult<()> {
     use datafusion::sql::parser::{DFParser, Statement as Df};
     use datafusion::sql::sqlparser::ast::Statement;
+    check_size(param, sql)?;
     let stmts = DFParser::parse_sql(sql).map_err(|e| AppError::bad(param, e.to_string()))?;
     if stmts.len() != 1 {
         return Err(AppError::bad(
