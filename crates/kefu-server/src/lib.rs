@@ -42,6 +42,8 @@ pub struct ServeOptions {
     /// Bearer token every API request must carry; `None` = no auth (loopback only).
     pub token: Option<String>,
     pub data_dir: PathBuf,
+    /// Serve beyond loopback without a token anyway (a trusted network only).
+    pub insecure: bool,
 }
 
 /// The whole application: API under `/api/v1`, the dashboard at `/`.
@@ -62,29 +64,86 @@ pub fn router(state: Arc<AppState>) -> Router {
         ))
 }
 
-/// Binds and serves until Ctrl-C. Warns loudly when reachable beyond loopback
-/// without a token.
+/// Binds and serves until Ctrl-C. Refuses an empty token (it would silently turn
+/// auth off) and an address beyond loopback without a token unless `insecure`.
 pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
-    if !opts.addr.ip().is_loopback() && opts.token.is_none() {
-        tracing::warn!(
-            addr = %opts.addr,
-            "serving beyond loopback WITHOUT a token: anyone who can reach this address can read every shop's data; pass --token"
+    if opts.token.as_deref().is_some_and(|t| t.trim().is_empty()) {
+        anyhow::bail!(
+            "the token is empty (--token or KEFU_TOKEN): give a real secret, or no token on loopback"
         );
+    }
+    if !opts.addr.ip().is_loopback() && opts.token.is_none() {
+        if !opts.insecure {
+            anyhow::bail!(
+                "refusing to serve {} without a token: anyone who can reach it could read every shop's data; pass --token (or --insecure on a trusted network)",
+                opts.addr
+            );
+        }
         eprintln!(
-            "WARNING: kefu serve on {} without --token: the API is open to anyone who can reach it.",
+            "WARNING: kefu serve on {} without --token (--insecure): the API is open to anyone who can reach it.",
             opts.addr
         );
     }
     let state = Arc::new(AppState::open(&opts.data_dir, opts.token.clone()).await?);
     let listener = tokio::net::TcpListener::bind(opts.addr).await?;
-    let app = router(state.clone());
-    tokio::spawn(warm::keep_warm(state, app.clone()));
+    let local = listener.local_addr()?;
+    let inner = router(state.clone());
+    // Warming sends its requests straight to the router, without a Host header.
+    tokio::spawn(warm::keep_warm(state, inner.clone()));
+    let app = inner.layer(middleware::from_fn_with_state(
+        Arc::new(AllowedHosts::for_addr(local)),
+        check_host,
+    ));
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await?;
     Ok(())
+}
+
+/// Host names a loopback server answers to: a web page elsewhere cannot read it
+/// through DNS rebinding (its requests carry the attacker's host name).
+pub struct AllowedHosts {
+    /// `None`: any host (the server is bound beyond loopback and guarded by a token).
+    names: Option<Vec<String>>,
+}
+
+impl AllowedHosts {
+    pub fn for_addr(addr: SocketAddr) -> AllowedHosts {
+        if !addr.ip().is_loopback() {
+            return AllowedHosts { names: None };
+        }
+        let p = addr.port();
+        AllowedHosts {
+            names: Some(vec![
+                format!("127.0.0.1:{p}"),
+                format!("localhost:{p}"),
+                format!("[::1]:{p}"),
+                addr.to_string(),
+                "127.0.0.1".into(),
+                "localhost".into(),
+            ]),
+        }
+    }
+}
+
+/// Refuses a request whose Host header is not one of the server's own names.
+async fn check_host(State(hosts): State<Arc<AllowedHosts>>, req: Request, next: Next) -> Response {
+    if let Some(names) = &hosts.names {
+        let host = req
+            .headers()
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !names.iter().any(|n| n.eq_ignore_ascii_case(host)) {
+            return ApiError::forbidden(format!(
+                "host '{host}' is not this server (a loopback server answers only to 127.0.0.1, localhost and [::1])"
+            ))
+            .into_response();
+        }
+    }
+    next.run(req).await
 }
 
 /// The auth layer: a bearer token when one is configured.

@@ -145,5 +145,5 @@ pub async fn run(dir: &Path, a: DemoArgs) -> Result<()> {
         super::serve::open_browser(&url);
     }
     drop(app);
-    super::serve::serve(dir, a.addr, None).await
+    super::serve::serve(dir, a.addr, None, false).await
 }

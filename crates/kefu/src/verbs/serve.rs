@@ -12,20 +12,29 @@ pub struct ServeArgs {
     /// Bearer token every API request must carry (required in practice beyond loopback).
     #[arg(long, env = "KEFU_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+    /// Serve beyond loopback without a token (a trusted network only).
+    #[arg(long)]
+    pub insecure: bool,
 }
 
 pub async fn run(dir: &Path, a: ServeArgs) -> Result<()> {
     exit_with_parent();
     println!("kefu dashboard: http://{}/  (API: /api/v1/docs)", a.addr);
-    serve(dir, a.addr, a.token).await
+    serve(dir, a.addr, a.token, a.insecure).await
 }
 
 /// Serves `dir` until Ctrl-C.
-pub async fn serve(dir: &Path, addr: std::net::SocketAddr, token: Option<String>) -> Result<()> {
+pub async fn serve(
+    dir: &Path,
+    addr: std::net::SocketAddr,
+    token: Option<String>,
+    insecure: bool,
+) -> Result<()> {
     kefu_server::serve(kefu_server::ServeOptions {
         addr,
         token,
         data_dir: dir.to_path_buf(),
+        insecure,
     })
     .await
 }

@@ -332,6 +332,94 @@ fn bad_requests_are_clear_json_errors() {
     bad("/api/v1/nothing-here", 404, "nothing-here");
 }
 
+/// One request must not kill the server: 2,000 OR terms (it overflowed a worker's
+/// stack) are a 400 naming the limit, from `/sql` and from `where=`, and the server
+/// answers the next request.
+#[test]
+fn a_huge_predicate_is_a_400_not_a_crash() {
+    let ors: Vec<String> = (0..2000).map(|i| format!("message_id = 'M{i}'")).collect();
+    let (st, v) = post_sql(&format!(
+        "SELECT count(*) FROM messages WHERE {}",
+        ors.join(" OR ")
+    ));
+    assert_eq!(st, 400, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("operators"),
+        "{v}"
+    );
+    let terms: Vec<String> = (0..1100).map(|i| format!("frt_secs > {i}")).collect();
+    bad(
+        &format!(
+            "/api/v1/conversations?where={}",
+            urlencode(&terms.join(" OR "))
+        ),
+        400,
+        "operators",
+    );
+    bad(
+        &format!("/api/v1/conversations?where={}", urlencode("1=1) OR (1=1")),
+        400,
+        "where",
+    );
+    let (st, _) = get(shared(), "/healthz", None);
+    assert_eq!(st, 200);
+    assert_eq!(ok("/api/v1/meta")["shops"].as_array().unwrap().len(), 3);
+}
+
+/// A loopback server answers only to its own names (no DNS rebinding); an empty
+/// token and a public address without a token are refused at start.
+#[test]
+fn serving_checks_host_token_and_address() {
+    use std::io::{Read, Write};
+    let s = shared();
+    let addr = s.base.trim_start_matches("http://").to_string();
+    let raw = |host: &str| {
+        let mut c = std::net::TcpStream::connect(&addr).unwrap();
+        write!(
+            c,
+            "GET /api/v1/meta HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut out = String::new();
+        c.read_to_string(&mut out).unwrap();
+        out
+    };
+    assert!(raw("evil.example:80").starts_with("HTTP/1.1 403"));
+    assert!(raw(&addr).starts_with("HTTP/1.1 200"));
+    let port = addr.rsplit(':').next().unwrap().to_string();
+    assert!(raw(&format!("localhost:{port}")).starts_with("HTTP/1.1 200"));
+
+    let refuse = |args: &[&str], mentions: &str| {
+        let out = Std::new(assert_cmd::cargo::cargo_bin("kefu"))
+            .arg("--data-dir")
+            .arg(data_dir())
+            .arg("serve")
+            .args(args)
+            .env_remove("KEFU_TOKEN")
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{args:?} must be refused");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(mentions), "{args:?}: {err}");
+    };
+    refuse(
+        &[
+            "--addr",
+            &format!("127.0.0.1:{}", free_port()),
+            "--token",
+            "",
+        ],
+        "empty",
+    );
+    refuse(
+        &["--addr", &format!("0.0.0.0:{}", free_port())],
+        "--insecure",
+    );
+}
+
 fn post_sql(sql: &str) -> (u16, Value) {
     let mut resp = ureq::post(&format!("{}/api/v1/sql", shared().base))
         .config()
