@@ -16,8 +16,8 @@ TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 WORK=$(mktemp -d /tmp/kefu-bench.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 
-(cd "$ROOT" && cargo build --release -q -p kefu-forecast --bin kefu-forecast)
-BIN=$TARGET/release/kefu-forecast
+(cd "$ROOT" && cargo build --release -q --workspace --bin kefu)
+BIN=$TARGET/release/kefu
 
 VENV=${SF_VENV:-}
 if [ -z "$VENV" ]; then

@@ -34,7 +34,7 @@ impl ConcurrencyTable {
         aht_secs / self.factor(concurrency)
     }
 
-    /// Parses "1,1.7,2.5" (what the CLI accepts).
+    /// Parses "1,1.7,2.5", f(1), f(2), … (how planners write the table).
     pub fn parse(s: &str) -> Result<Self, ForecastError> {
         let v = s
             .split(',')
@@ -415,6 +415,43 @@ fn served_within(start: &[f64], service_rate: f64, theta: f64, t: f64) -> f64 {
         }
     }
     result
+}
+
+/// One interval's staffing question, optionally with customer patience.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErlangOptions {
+    /// The Erlang C question.
+    pub input: ErlangCInput,
+    /// Mean patience, seconds: also answer Erlang A for the Erlang C agents.
+    pub patience_secs: Option<f64>,
+}
+
+/// Erlang C staffing, plus Erlang A for the same agents when patience is known.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ErlangReport {
+    #[serde(flatten)]
+    pub erlang_c: ErlangCResult,
+    /// Absent without patience, so the JSON is exactly the Erlang C keys then.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub erlang_a: Option<ErlangAResult>,
+}
+
+/// Erlang C agents for one interval and, given a patience, what abandonment does
+/// to those same agents (Erlang A): the planner sees both answers side by side.
+pub fn erlang_report(options: &ErlangOptions) -> Result<ErlangReport, ForecastError> {
+    let input = &options.input;
+    let erlang_c = erlang_c(input)?;
+    let erlang_a = match options.patience_secs {
+        Some(p) if erlang_c.raw_positions > 0 => Some(erlang_a(
+            input.arrivals / input.interval_secs,
+            input.effective_aht(),
+            erlang_c.raw_positions,
+            p,
+            input.target_answer_secs,
+        )?),
+        _ => None,
+    };
+    Ok(ErlangReport { erlang_c, erlang_a })
 }
 
 fn ln_factorial(k: usize) -> f64 {

@@ -700,6 +700,24 @@ pub fn eval_protocol(
     })
 }
 
+/// The protocol for the automatic choice and, with `each_model`, for every
+/// candidate alone: shows what the backtest choice gains over any one model.
+pub fn eval_models(
+    series: &HourlySeries,
+    weeks: usize,
+    events: &[Event],
+    config: &ForecastConfig,
+    each_model: bool,
+) -> Result<Vec<EvalResult>, ForecastError> {
+    let mut results = vec![eval_protocol(series, weeks, events, config, None)?];
+    if each_model {
+        for m in ModelKind::ALL {
+            results.push(eval_protocol(series, weeks, events, config, Some(m))?);
+        }
+    }
+    Ok(results)
+}
+
 /// Reads events from a CSV `date,kind` (kind `holiday` or `campaign`).
 pub fn read_events_csv(path: &std::path::Path) -> Result<Vec<Event>, ForecastError> {
     let mut rdr = csv::Reader::from_path(path)?;

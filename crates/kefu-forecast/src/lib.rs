@@ -4,9 +4,9 @@
 //! chosen by backtest) → [`erlang`] (agents per hour, chat concurrency) →
 //! [`shifts`] (integer programme) → [`sim`] (discrete-event check).
 //! Everything takes plain types (`&[(NaiveDateTime, f64)]`, slices, structs
-//! that serialise) so the CLI, the server and tests call the same code.
+//! that serialise) so the `kefu` binary, the server and tests call the same
+//! code; argument parsing and printing are the binary's.
 
-pub mod cli;
 pub mod erlang;
 pub mod forecast;
 pub mod plan;
@@ -15,16 +15,20 @@ pub mod shifts;
 pub mod sim;
 
 pub use erlang::{
-    ConcurrencyTable, ErlangAResult, ErlangCInput, ErlangCResult, erlang_a, erlang_c,
+    ConcurrencyTable, ErlangAResult, ErlangCInput, ErlangCResult, ErlangOptions, ErlangReport,
+    erlang_a, erlang_c, erlang_report,
 };
 pub use forecast::{
-    Event, EventKind, Forecast, ForecastConfig, ForecastPoint, ModelKind, eval_protocol,
-    forecast_hourly, forecast_series, read_events_csv,
+    EvalResult, Event, EventKind, Forecast, ForecastConfig, ForecastPoint, ModelKind, eval_models,
+    eval_protocol, forecast_hourly, forecast_series, read_events_csv,
 };
-pub use plan::{PlanConfig, StaffingPlan, staffing_plan, write_plan_xlsx};
-pub use series::{HourlySeries, read_series_csv};
+pub use plan::{PlanConfig, PlanHour, StaffingPlan, staffing_plan};
+pub use series::{HourlySeries, TS_FORMAT, read_series_csv};
 pub use shifts::{ShiftPlan, ShiftTemplate, StartWindow, solve_shifts};
-pub use sim::{Arrival, Arrivals, SimConfig, SimReport, simulate};
+pub use sim::{
+    Arrival, Arrivals, SimConfig, SimReport, arrivals_within_roster, read_arrivals_csv,
+    read_roster_csv, read_service_times, simulate,
+};
 
 /// Errors of this crate: bad input, or a model/solver that failed.
 #[derive(Debug, thiserror::Error)]

@@ -340,6 +340,20 @@ fn ratio(num: f64, den: f64, empty: f64) -> f64 {
     if den > 0.0 { num / den } else { empty }
 }
 
+/// The arrivals from the roster's first hour to the end of its last, in time
+/// order: a store's whole history replayed against one roster would count
+/// months of contacts nobody was rostered for.
+pub fn arrivals_within_roster(
+    roster: &[(NaiveDateTime, u32)],
+    mut arrivals: Vec<Arrival>,
+) -> Vec<Arrival> {
+    let first = roster.iter().map(|r| r.0).min();
+    let end = roster.iter().map(|r| r.0 + Duration::hours(1)).max();
+    arrivals.retain(|x| first.is_some_and(|f| x.ts >= f) && end.is_some_and(|e| x.ts < e));
+    arrivals.sort_by_key(|x| x.ts);
+    arrivals
+}
+
 /// Roster CSV: header `ts,agents`, one row per hour.
 pub fn read_roster_csv(path: &std::path::Path) -> Result<Vec<(NaiveDateTime, u32)>, ForecastError> {
     let mut rdr = csv::Reader::from_path(path)?;

@@ -2,7 +2,6 @@
 //! on the labelled set, PII on the generated set, urgency on the labelled set.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::Path;
 
 use serde::Serialize;
@@ -286,81 +285,6 @@ pub fn run_all(
         report.urgency = Some(eval_urgency(model, &items));
     }
     Ok(report)
-}
-
-impl EvalReport {
-    /// Human-readable tables; `show_errors` lists the misclassified items.
-    pub fn to_text(&self, show_errors: bool) -> String {
-        let mut s = String::new();
-        if let Some(se) = &self.sentiment {
-            let _ = writeln!(
-                s,
-                "Sentiment — held-out accuracy (grouped dedupe split, 1 in 10; {} train / {} held out; {} duplicates merged, {} conflicting groups dropped)",
-                se.train, se.held_out, se.duplicates, se.conflicting
-            );
-            let _ = writeln!(s, "  {:<22} {:>7} {:>9}", "source", "texts", "accuracy");
-            for (k, n, a) in &se.by_source {
-                let _ = writeln!(s, "  {k:<22} {n:>7} {a:>9.4}");
-            }
-            let _ = writeln!(s, "  {:<22} {:>7} {:>9.4}", "all", se.held_out, se.overall);
-            let _ = writeln!(s, "  online_shopping by product category:");
-            for (k, n, a) in &se.by_category {
-                let _ = writeln!(s, "    {k:<20} {n:>7} {a:>9.4}");
-            }
-            let _ = writeln!(s);
-        }
-        if let Some(ce) = &self.categories {
-            let _ = writeln!(
-                s,
-                "Complaint categories — {}-fold cross-validation on {} labelled reviews",
-                ce.folds, ce.items
-            );
-            let _ = writeln!(
-                s,
-                "  {:<16} {:>7} {:>9} {:>7} {:>7} {:>11}",
-                "label", "support", "precision", "recall", "F1", "rules-only F1"
-            );
-            for (l, r) in ce.labels.iter().zip(&ce.rules_only) {
-                let _ = writeln!(
-                    s,
-                    "  {:<16} {:>7} {:>9.3} {:>7.3} {:>7.3} {:>11.3}",
-                    l.label, l.support, l.precision, l.recall, l.f1, r.f1
-                );
-            }
-            let _ = writeln!(
-                s,
-                "  macro-F1 {:.3}   micro-F1 {:.3}   (rules alone: macro-F1 {:.3})",
-                ce.macro_f1, ce.micro_f1, ce.rules_only_macro_f1
-            );
-            if show_errors {
-                for e in &ce.errors {
-                    let (id, g, p, h) = (&e.id, &e.gold, &e.predicted, &e.rules);
-                    let t: String = e.text.chars().take(70).collect();
-                    let _ = writeln!(s, "  {id}\tgold {g:?}\tpred {p:?}\trules {h:?}\t{t}");
-                }
-            }
-            let _ = writeln!(s);
-        }
-        let _ = writeln!(
-            s,
-            "PII — generated set of {} messages: precision {:.4}, recall {:.4}",
-            self.pii_cases, self.pii_precision, self.pii_recall
-        );
-        let _ = writeln!(s, "  {:<10} {:>5} {:>5} {:>5}", "kind", "tp", "fp", "fn");
-        if show_errors {
-            for e in &self.pii_errors {
-                let _ = writeln!(s, "  error: {e}");
-            }
-        }
-        for (k, tp, fp, fn_) in &self.pii_per_kind {
-            let _ = writeln!(s, "  {k:<10} {tp:>5} {fp:>5} {fn_:>5}");
-        }
-        if let Some((tp, fp, fn_)) = self.urgency {
-            let _ = writeln!(s);
-            let _ = writeln!(s, "Urgency on the labelled set: tp {tp}, fp {fp}, fn {fn_}");
-        }
-        s
-    }
 }
 
 /// Names of the default labels except `other` (used by tests).

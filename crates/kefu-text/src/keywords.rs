@@ -20,7 +20,7 @@ const STOP_WORDS: &[&str] = &[
 ];
 
 /// Which keyword algorithm to use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum KeywordMethod {
     #[default]

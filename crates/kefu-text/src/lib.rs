@@ -3,11 +3,11 @@
 //!
 //! Start with [`Analyzer`]: it loads the embedded models and dictionaries once and
 //! answers [`Analyzer::analyze`] for one text or [`Analyzer::analyze_batch`] for
-//! many (rayon). The `kefu text` subcommands live in [`cli`].
+//! many (rayon). What the `kefu text` subcommands compute is in [`tools`]; their
+//! arguments and printing are the `kefu` binary's.
 
 pub mod analyzer;
 pub mod categories;
-pub mod cli;
 pub mod data;
 pub mod error;
 pub mod eval;
@@ -19,6 +19,7 @@ pub mod pii;
 pub mod pii_set;
 pub mod sentiment;
 pub mod spam;
+pub mod tools;
 pub mod train;
 pub mod urgency;
 

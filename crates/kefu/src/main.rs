@@ -71,11 +71,11 @@ enum Command {
     /// Forecast hourly inquiry volume: a shop's from the store, or a CSV series.
     Forecast(verbs::plan::ForecastCmd),
     /// Staffing: Erlang C/A with chat concurrency, and shift plans.
-    Staff(kefu_forecast::cli::StaffArgs),
+    Staff(verbs::forecast_args::StaffArgs),
     /// Simulate a chat queue through a roster (service level, waits, abandonment).
-    Simulate(kefu_forecast::cli::SimulateArgs),
+    Simulate(verbs::forecast_args::SimulateArgs),
     /// Chinese text tools: classify, sentiment, keywords, mask, trends, eval, train.
-    Text(kefu_text::cli::TextArgs),
+    Text(verbs::text::TextArgs),
     /// Serve the dashboard and the JSON API (/api/v1) on one port.
     Serve(verbs::serve::ServeArgs),
 }
@@ -123,7 +123,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Forecast(a) => verbs::plan::forecast(&dir, a).await,
         Command::Staff(a) => verbs::plan::staff(&dir, a).await,
         Command::Simulate(a) => verbs::plan::simulate(&dir, a).await,
-        Command::Text(a) => kefu_text::cli::run(a),
+        Command::Text(a) => verbs::text::run(a),
         Command::Serve(a) => verbs::serve::run(&dir, a).await,
     }
 }

@@ -1,6 +1,5 @@
 //! Integration tests of kefu-forecast (one binary, see ENGINEERING.md).
 
-mod cli;
 mod erlang;
 mod forecast;
 mod plan;

@@ -2,7 +2,6 @@
 
 mod analyzer;
 mod categories;
-mod cli;
 mod data_eval;
 mod pii;
 mod sentiment;

@@ -3,10 +3,12 @@
 
 pub mod data;
 pub mod demo;
+pub mod forecast_args;
 pub mod ingest;
 pub mod plan;
 pub mod report;
 pub mod serve;
+pub mod text;
 
 use std::path::Path;
 

@@ -4,6 +4,8 @@ mod api;
 mod facts;
 mod ingest;
 mod kill;
+mod staff_cli;
+mod text_cli;
 mod verbs;
 
 use assert_cmd::Command;

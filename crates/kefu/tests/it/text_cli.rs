@@ -1,20 +1,13 @@
+//! `kefu text …` through the binary (moved from kefu-text's own CLI tests).
+
 use std::io::Write;
 
-use clap::Parser;
-use kefu_text::cli::{TextArgs, run_to};
-
-#[derive(Parser)]
-struct Cli {
-    #[command(flatten)]
-    text: TextArgs,
-}
-
+/// `kefu text ARGS…` on an empty data directory, returning stdout.
 fn run(args: &[&str]) -> String {
-    let cli =
-        Cli::try_parse_from(std::iter::once("kefu-text").chain(args.iter().copied())).unwrap();
-    let mut out = Vec::new();
-    run_to(cli.text, &mut out).unwrap();
-    String::from_utf8(out).unwrap()
+    let dir = tempfile::tempdir().unwrap();
+    let mut full = vec!["text"];
+    full.extend_from_slice(args);
+    crate::kefu(dir.path(), &full)
 }
 
 fn input(lines: &[&str]) -> tempfile::NamedTempFile {

