@@ -74,10 +74,11 @@ impl App {
     }
 
     async fn fresh_session(dir: &Path, store: &Store) -> AppResult<Session> {
-        Ok(Session::stored(
+        Ok(Session::new(
             Arc::new(store.session().await?),
             Arc::new(load_config(dir)?),
             versions(store).await?,
+            false,
         ))
     }
 
@@ -140,10 +141,11 @@ impl App {
                 mem.register_table(t.name(), p)?;
             }
         }
-        Ok(Session::derived(
+        Ok(Session::new(
             Arc::new(mem),
             cfg,
             stored.versions.clone(),
+            true,
         ))
     }
 }

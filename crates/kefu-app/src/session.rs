@@ -19,29 +19,18 @@ pub struct Session {
 }
 
 impl Session {
-    pub(crate) fn stored(
+    /// `derived`: facts rebuilt in memory rather than read from the store.
+    pub(crate) fn new(
         ctx: Arc<SessionContext>,
         config: Arc<Config>,
         versions: Vec<i64>,
+        derived: bool,
     ) -> Self {
         Session {
             ctx,
             config,
             versions,
-            derived: false,
-        }
-    }
-
-    pub(crate) fn derived(
-        ctx: Arc<SessionContext>,
-        config: Arc<Config>,
-        versions: Vec<i64>,
-    ) -> Self {
-        Session {
-            ctx,
-            config,
-            versions,
-            derived: true,
+            derived,
         }
     }
 
