@@ -199,6 +199,9 @@ impl Report {
         let p = &self.period;
         let d = |x: Option<chrono::NaiveDate>| x.map_or("…".to_string(), |d| d.to_string());
         let _ = writeln!(out, "客服报告 Customer-service report");
+        if let Some(why) = &self.stale {
+            let _ = writeln!(out, "!! 数据未更新 STALE: {why}");
+        }
         let _ = writeln!(
             out,
             "期间 Period  {} – {}  (时区 tz {}, 口径 cohort: {})\n",

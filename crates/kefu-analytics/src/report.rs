@@ -25,6 +25,10 @@ pub struct Report {
     /// survey comments are about (kefu-text columns written at ingest).
     #[serde(default)]
     pub complaints: Complaints,
+    /// Set when the stored facts are behind the source tables: why, in words
+    /// (absent when they are current).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stale: Option<String>,
 }
 
 /// The report for a query: overall numbers and, with `q.by`, one row per key.
@@ -63,5 +67,6 @@ pub async fn report(ctx: &SessionContext, q: &ReportQuery) -> Result<Report> {
             .map(|(key, body)| BreakdownRow { key, body })
             .collect(),
         complaints,
+        stale: None,
     })
 }

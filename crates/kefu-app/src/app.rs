@@ -20,6 +20,8 @@ pub struct App {
     dir: PathBuf,
     store: Store,
     snap: RwLock<Snap>,
+    /// Told who holds the store's writer lock when a write has to wait for it.
+    on_lock_wait: Box<dyn Fn(&str) + Send + Sync>,
 }
 
 struct Snap {
@@ -39,7 +41,53 @@ impl App {
                 session,
                 checked: Instant::now(),
             }),
+            on_lock_wait: Box::new(
+                |holder| tracing::warn!(%holder, "waiting for the store's writer lock"),
+            ),
         })
+    }
+
+    /// What to do when a write waits for another writer (a face prints it).
+    pub fn on_lock_wait(mut self, f: impl Fn(&str) + Send + Sync + 'static) -> App {
+        self.on_lock_wait = Box::new(f);
+        self
+    }
+
+    /// Takes the store's writer lock for `what`, waiting for another writer first.
+    pub(crate) async fn write_lock(&self, what: &str) -> AppResult<kefu_store::WriteLock> {
+        Ok(self.store.write_lock(what, &*self.on_lock_wait).await?)
+    }
+
+    /// Whether the stored facts reflect every source version, and if not, why.
+    pub async fn facts_state(&self) -> AppResult<FactsState> {
+        facts_state(&self.store).await
+    }
+
+    /// Brings facts that are behind the sources up to date (an ingest died between
+    /// its source and fact commits), unless a writer is at work — its own refresh
+    /// will. `Some` when it rebuilt.
+    pub async fn catch_up(&self) -> AppResult<Option<kefu_analytics::materialize::Refreshed>> {
+        if kefu_analytics::materialize::is_current(&self.store).await? {
+            return Ok(None);
+        }
+        let Ok(lock) = self.store.try_write_lock("kefu (facts catch-up)")? else {
+            return Ok(None);
+        };
+        if kefu_analytics::materialize::is_current(&self.store).await? {
+            return Ok(None);
+        }
+        let r = self.rebuild_facts_locked().await?;
+        drop(lock);
+        self.renew_now().await?;
+        Ok(Some(r))
+    }
+
+    /// Renews the snapshot at once (after this process committed).
+    pub(crate) async fn renew_now(&self) -> AppResult<()> {
+        let mut s = self.snap.write().await;
+        s.session = Self::fresh_session(&self.dir, &self.store).await?;
+        s.checked = Instant::now();
+        Ok(())
     }
 
     pub fn dir(&self) -> &Path {
@@ -74,12 +122,14 @@ impl App {
     }
 
     async fn fresh_session(dir: &Path, store: &Store) -> AppResult<Session> {
-        Ok(Session::new(
+        let mut s = Session::new(
             Arc::new(store.session().await?),
             Arc::new(load_config(dir)?),
             versions(store).await?,
             false,
-        ))
+        );
+        s.stale = facts_state(store).await?.stale;
+        Ok(s)
     }
 
     /// The session over the current snapshot of the stored facts, renewed (with the
@@ -141,13 +191,38 @@ impl App {
                 mem.register_table(t.name(), p)?;
             }
         }
-        Ok(Session::new(
-            Arc::new(mem),
-            cfg,
-            stored.versions.clone(),
-            true,
-        ))
+        let mut s = Session::new(Arc::new(mem), cfg, stored.versions.clone(), true);
+        s.stale = stored.stale.clone();
+        Ok(s)
     }
+}
+
+/// Whether the stored facts reflect every source version.
+#[derive(Debug, Clone, Default, serde::Serialize, utoipa::ToSchema)]
+pub struct FactsState {
+    pub current: bool,
+    /// Why not, in words, when they are behind.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stale: Option<String>,
+}
+
+async fn facts_state(store: &Store) -> AppResult<FactsState> {
+    if kefu_analytics::materialize::is_current(store).await? {
+        return Ok(FactsState {
+            current: true,
+            stale: None,
+        });
+    }
+    let reason = match store.try_write_lock("kefu (status probe)")? {
+        Err(holder) => format!(
+            "a write is under way ({holder}); these numbers are from before it and catch up when it finishes"
+        ),
+        Ok(_probe) => "the facts are behind the source tables (an earlier ingest stopped before writing its facts); they are rebuilt before the next report, or run `kefu store rebuild-facts`".to_string(),
+    };
+    Ok(FactsState {
+        current: false,
+        stale: Some(reason),
+    })
 }
 
 async fn versions(store: &Store) -> AppResult<Vec<i64>> {

@@ -30,7 +30,7 @@ pub mod sql;
 pub mod views;
 pub mod volume;
 
-pub use app::{App, CHECK_EVERY};
+pub use app::{App, CHECK_EVERY, FactsState};
 pub use config::{config_path, load_config};
 pub use error::{AppError, AppResult};
 pub use filters::Filters;

@@ -20,6 +20,9 @@ pub struct StoreStatus {
     #[serde(flatten)]
     pub tables: BTreeMap<String, TableStatus>,
     pub facts_current: bool,
+    /// Why the facts are behind, when they are.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facts_stale: Option<String>,
 }
 
 /// The quarantine table, latest first.
@@ -47,11 +50,13 @@ impl App {
         Ok(StoreStatus {
             tables,
             facts_current: kefu_analytics::materialize::is_current(self.store()).await?,
+            facts_stale: self.facts_state().await?.stale,
         })
     }
 
     /// Compacts each table's small files; (table, files compacted).
     pub async fn optimize(&self) -> AppResult<Vec<(String, u64)>> {
+        let _lock = self.write_lock("kefu store optimize").await?;
         let mut out = Vec::new();
         for t in App::table_names() {
             let n = self.store().optimize(&t).await?;
@@ -62,6 +67,7 @@ impl App {
 
     /// Deletes files no snapshot within the retention references; (table, files).
     pub async fn vacuum(&self, retention_hours: u64) -> AppResult<Vec<(String, usize)>> {
+        let _lock = self.write_lock("kefu store vacuum").await?;
         let mut out = Vec::new();
         for t in App::table_names() {
             let n = self.store().vacuum(&t, retention_hours).await?;
@@ -72,6 +78,17 @@ impl App {
 
     /// Rebuilds every fact from the whole store with the current configuration.
     pub async fn rebuild_facts(&self) -> AppResult<kefu_analytics::materialize::Refreshed> {
+        let lock = self.write_lock("kefu store rebuild-facts").await?;
+        let r = self.rebuild_facts_locked().await?;
+        drop(lock);
+        self.renew_now().await?;
+        Ok(r)
+    }
+
+    /// [`App::rebuild_facts`] for a caller that holds the writer lock.
+    pub(crate) async fn rebuild_facts_locked(
+        &self,
+    ) -> AppResult<kefu_analytics::materialize::Refreshed> {
         let cfg = self.config()?;
         let cfg_of = |shop: &str| cfg.shop(shop).unwrap_or_default();
         Ok(kefu_analytics::materialize::rebuild(self.store(), &cfg_of).await?)

@@ -16,6 +16,9 @@ pub struct Session {
     pub versions: Vec<i64>,
     /// Facts rebuilt in memory (a timezone override) rather than read from the store.
     pub derived: bool,
+    /// Why the stored facts do not reflect every source version, when they do not:
+    /// answers carry it so that old numbers never pass as current.
+    pub stale: Option<String>,
 }
 
 impl Session {
@@ -31,6 +34,7 @@ impl Session {
             config,
             versions,
             derived,
+            stale: None,
         }
     }
 

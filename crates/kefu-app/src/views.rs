@@ -170,6 +170,9 @@ pub struct MetaOut {
     pub agents: Vec<String>,
     pub categories: Vec<String>,
     pub date_range: DateRange,
+    /// Set when the stored facts are behind the source tables: why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stale: Option<String>,
 }
 
 impl App {
@@ -299,6 +302,7 @@ impl App {
                 from: r0.get("f").and_then(|v| v.as_str()).map(str::to_string),
                 to: r0.get("t").and_then(|v| v.as_str()).map(str::to_string),
             },
+            stale: s.stale.clone(),
         })
     }
 }
@@ -321,6 +325,7 @@ fn bucket_out(b: &Bucket, count: i64) -> BucketCount {
 pub(crate) async fn report_in(s: &Session, q: &ReportQuery) -> AppResult<Report> {
     let t = std::time::Instant::now();
     let mut r = kefu_analytics::report(s.ctx(), q).await?;
+    r.stale = s.stale.clone();
     if (q.from.is_none() || q.to.is_none()) && s.has_table("conversation_facts") {
         let rows = s
             .json_rows(&format!(

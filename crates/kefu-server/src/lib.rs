@@ -49,6 +49,7 @@ pub struct ServeOptions {
 /// The whole application: API under `/api/v1`, the dashboard at `/`.
 pub fn router(state: Arc<AppState>) -> Router {
     let api = api::routes()
+        .layer(middleware::from_fn_with_state(state.clone(), mark_stale))
         .layer(middleware::from_fn_with_state(state.clone(), auth))
         .with_state(state.clone());
     Router::new()
@@ -165,6 +166,20 @@ async fn auth(State(state): State<Arc<AppState>>, req: Request, next: Next) -> R
         }
     }
     next.run(req).await
+}
+
+/// Marks every answer given while the stored facts are behind the sources with a
+/// `Kefu-Stale` header saying why (the report and meta carry it as `stale` too).
+async fn mark_stale(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let stale = state.session().await.ok().and_then(|s| s.stale);
+    let mut res = next.run(req).await;
+    if let Some(why) = stale
+        && let Ok(v) =
+            HeaderValue::from_str(&why.replace(|c: char| !c.is_ascii_graphic() && c != ' ', "?"))
+    {
+        res.headers_mut().insert("kefu-stale", v);
+    }
+    res
 }
 
 /// Compares secrets without leaking where they differ through timing.

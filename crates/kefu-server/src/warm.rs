@@ -21,6 +21,21 @@ const DEFAULT_DAYS: u64 = 30;
 pub async fn keep_warm(state: Arc<AppState>, app: Router) {
     let mut warmed: Option<Vec<i64>> = None;
     loop {
+        if let Ok(s) = state.session().await
+            && s.stale.is_some()
+        {
+            match state.app().catch_up().await {
+                Ok(Some(r)) => tracing::warn!(
+                    conversations = r.conversations,
+                    secs = r.secs,
+                    "facts were behind the sources (an ingest stopped before its facts commit): rebuilt"
+                ),
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::error!(error = %e, "the facts are behind and could not be rebuilt")
+                }
+            }
+        }
         if let Ok(v) = state.versions().await
             && warmed.as_ref() != Some(&v)
         {

@@ -5,6 +5,9 @@
 //!   parquet files that no snapshot references until its single commit, so a process
 //!   killed at any moment leaves each table as it was before or after, never between
 //!   (orphan files of a killed ingest are invisible and removed by `vacuum`).
+//! * One writer at a time: whoever changes tables holds [`WriteLock`] (an advisory
+//!   lock on `kefu.lock`) from before it reads what it dedupes against until its
+//!   last commit.
 //! * Queries read exactly the files of the current snapshot (never a directory
 //!   glob: after OPTIMIZE the replaced files stay on disk until VACUUM).
 //! * Strings are `Utf8` end to end (DataFusion's view types are switched off), so the
@@ -33,6 +36,9 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use url::Url;
+
+mod lock;
+pub use lock::WriteLock;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -195,6 +201,21 @@ impl Store {
 
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// Takes the data directory's writer lock if it is free; `Err(holder)` says who
+    /// holds it. `what` is written for others to see ("kefu ingest").
+    pub fn try_write_lock(&self, what: &str) -> Result<std::result::Result<WriteLock, String>> {
+        lock::try_lock(&self.root, what)
+    }
+
+    /// Takes the writer lock, waiting for the holder; `on_wait` hears who that is.
+    pub async fn write_lock(
+        &self,
+        what: &str,
+        on_wait: &(dyn Fn(&str) + Sync),
+    ) -> Result<WriteLock> {
+        lock::lock(&self.root, what, on_wait).await
     }
 
     fn defs(&self) -> Vec<TableDef> {

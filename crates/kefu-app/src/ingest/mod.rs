@@ -172,7 +172,13 @@ impl App {
         progress: &dyn Progress,
         text: bool,
     ) -> AppResult<IngestReport> {
+        // Held from before the pipeline reads the stored row keys it dedupes against
+        // until the facts are committed: a second ingest waits.
+        let lock = self.write_lock("kefu ingest").await?;
         let cfg = self.config()?;
-        Ok(pipeline::run(self.store(), &cfg, jobs, progress, text).await?)
+        let r = pipeline::run(self.store(), &cfg, jobs, progress, text).await?;
+        drop(lock);
+        self.renew_now().await?;
+        Ok(r)
     }
 }

@@ -201,6 +201,15 @@ fn failpoint(name: &str) -> bool {
     std::env::var("KEFU_FAILPOINT").is_ok_and(|v| v == name)
 }
 
+/// How long a `pause_*` failpoint sleeps: `KEFU_FAILPOINT_SECS` (default 60).
+fn pause() -> std::time::Duration {
+    let secs = std::env::var("KEFU_FAILPOINT_SECS")
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+        .unwrap_or(60.0);
+    std::time::Duration::from_secs_f64(secs)
+}
+
 /// Reads every file and commits what it found, one Delta commit per table.
 pub(crate) async fn run(
     store: &Store,
@@ -271,7 +280,7 @@ pub(crate) async fn run(
                     app.flush().await?;
                 }
                 if failpoint("pause_mid_write") {
-                    tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+                    tokio::time::sleep(pause()).await;
                 }
             }
             Event::Progress(b) => progress.bytes(b),
@@ -288,7 +297,7 @@ pub(crate) async fn run(
     report.files = report.by_file.len();
 
     if failpoint("pause_before_commit") {
-        tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+        tokio::time::sleep(pause()).await;
     }
     // Whether the facts reflect the sources as they are now, before our commits: if
     // not (an earlier ingest died between its commits), they are rebuilt below.

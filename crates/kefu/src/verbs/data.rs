@@ -95,7 +95,10 @@ pub async fn quarantine(dir: &Path, a: QuarantineArgs) -> Result<()> {
 }
 
 pub async fn query(dir: &Path, a: QueryArgs) -> Result<()> {
-    let r = super::open(dir).await?.query(&a.sql, None, None).await?;
+    let r = super::open_current(dir)
+        .await?
+        .query(&a.sql, None, None)
+        .await?;
     if a.json {
         println!(
             "{}",

@@ -12,7 +12,22 @@ pub mod text;
 
 use std::path::Path;
 
-/// Opens the data directory.
+/// Opens the data directory; a write that must wait for another writer says so.
 pub async fn open(dir: &Path) -> anyhow::Result<kefu_app::App> {
-    Ok(kefu_app::App::open(dir).await?)
+    Ok(kefu_app::App::open(dir).await?.on_lock_wait(|holder| {
+        eprintln!("waiting for the store: another writer holds it ({holder}) …")
+    }))
+}
+
+/// Opens the data directory to answer from: facts left behind the sources by an
+/// ingest that stopped half-way are rebuilt first, so no answer is silently old.
+pub async fn open_current(dir: &Path) -> anyhow::Result<kefu_app::App> {
+    let app = open(dir).await?;
+    if let Some(r) = app.catch_up().await? {
+        eprintln!(
+            "the facts were behind the source tables (an earlier ingest stopped before writing them): rebuilt {} conversations in {:.1} s",
+            r.conversations, r.secs
+        );
+    }
+    Ok(app)
 }

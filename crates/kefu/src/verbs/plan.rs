@@ -38,7 +38,7 @@ pub async fn forecast(dir: &Path, a: ForecastCmd) -> Result<()> {
         Some(ForecastCommand::Eval(e)) => return eval(e),
         None => {}
     }
-    let app = super::open(dir).await?;
+    let app = super::open_current(dir).await?;
     let shop = app.the_shop(a.shop.as_deref()).await?;
     let history = app.hourly_conversations(&shop).await?;
     if history.len() < 2 * 168 {
@@ -167,7 +167,7 @@ fn eval(a: EvalArgs) -> Result<()> {
 pub async fn simulate(dir: &Path, a: SimulateArgs) -> Result<()> {
     let store: Option<Vec<Arrival>> = if a.from_store {
         let shop = a.shop.clone().unwrap_or_default();
-        Some(super::open(dir).await?.arrivals(&shop).await?)
+        Some(super::open_current(dir).await?.arrivals(&shop).await?)
     } else {
         None
     };
@@ -244,7 +244,10 @@ pub async fn staff(dir: &Path, a: StaffArgs) -> Result<()> {
         StaffCommand::Plan(p) => {
             let history = match &p.shop {
                 Some(shop) => {
-                    let history = super::open(dir).await?.hourly_conversations(shop).await?;
+                    let history = super::open_current(dir)
+                        .await?
+                        .hourly_conversations(shop)
+                        .await?;
                     if history.is_empty() {
                         bail!("shop {shop} has no messages in the store");
                     }

@@ -96,7 +96,7 @@ pub struct ConversationsArgs {
 }
 
 pub async fn report(dir: &Path, a: ReportArgs) -> Result<()> {
-    let app = super::open(dir).await?;
+    let app = super::open_current(dir).await?;
     let f = a.filters.filters()?;
     let r = app.report(&f, a.by).await?;
     for _ in 0..a.repeat {
@@ -127,7 +127,7 @@ pub async fn report(dir: &Path, a: ReportArgs) -> Result<()> {
 }
 
 pub async fn conversations(dir: &Path, a: ConversationsArgs) -> Result<()> {
-    let app = super::open(dir).await?;
+    let app = super::open_current(dir).await?;
     let f = a.filters.filters()?;
     let l = ListQuery {
         predicate: a.predicate,

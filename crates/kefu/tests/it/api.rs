@@ -22,9 +22,9 @@ fn data_dir() -> &'static Path {
     .path()
 }
 
-struct Server {
+pub struct Server {
     child: Child,
-    base: String,
+    pub base: String,
 }
 
 impl Drop for Server {
@@ -43,10 +43,15 @@ fn free_port() -> u16 {
 }
 
 fn serve(token: Option<&str>) -> Server {
+    serve_in(data_dir(), token)
+}
+
+/// `kefu serve` on a free loopback port over `dir`, once `/healthz` answers.
+pub fn serve_in(dir: &Path, token: Option<&str>) -> Server {
     let port = free_port();
     let mut c = Std::new(assert_cmd::cargo::cargo_bin("kefu"));
     c.arg("--data-dir")
-        .arg(data_dir())
+        .arg(dir)
         .args(["serve", "--addr", &format!("127.0.0.1:{port}")]);
     if let Some(t) = token {
         c.args(["--token", t]);

@@ -255,6 +255,185 @@ fn facts_behind_after_a_crash_are_rebuilt_by_the_next_ingest() {
     assert_eq!(facts(&once), facts(&data));
 }
 
+/// The demo's canonical files, each split in two by row: the same conversations and
+/// customers arrive in both halves.
+fn halves(tmp: &Path) -> (Vec<String>, [Vec<String>; 2]) {
+    let files: Vec<String> = canonical_demo(tmp)
+        .into_iter()
+        .filter(|f| !f.contains("review"))
+        .collect();
+    let parts_dir = tmp.join("parts");
+    std::fs::create_dir_all(&parts_dir).unwrap();
+    let parts: Vec<Vec<PathBuf>> = files.iter().map(|f| slices(f, 2, &parts_dir)).collect();
+    let half = |i: usize| -> Vec<String> {
+        parts
+            .iter()
+            .map(|p| p[i].to_str().unwrap().to_string())
+            .collect()
+    };
+    (files.clone(), [half(0), half(1)])
+}
+
+/// Waits until some process holds the data directory's writer lock.
+fn wait_for_writer(data: &Path) {
+    let t = std::time::Instant::now();
+    while t.elapsed() < std::time::Duration::from_secs(120) {
+        let held = std::fs::File::open(data.join("kefu.lock"))
+            .is_ok_and(|f| matches!(f.try_lock(), Err(std::fs::TryLockError::WouldBlock)));
+        if held {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    panic!("no writer took the lock");
+}
+
+#[test]
+fn two_concurrent_ingests_end_with_the_facts_of_one_after_the_other() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (files, [first, second]) = halves(tmp.path());
+    let data = tmp.path().join("data");
+    // The first ingest holds the store for three seconds before its commits; the
+    // second starts meanwhile, on the same conversations and customers.
+    let a = std::process::Command::new(assert_cmd::cargo::cargo_bin("kefu"))
+        .arg("--data-dir")
+        .arg(&data)
+        .arg("ingest")
+        .args(&first)
+        .env("KEFU_FAILPOINT", "pause_before_commit")
+        .env("KEFU_FAILPOINT_SECS", "3")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_writer(&data);
+    let b = std::process::Command::new(assert_cmd::cargo::cargo_bin("kefu"))
+        .arg("--data-dir")
+        .arg(&data)
+        .arg("ingest")
+        .args(&second)
+        .output()
+        .unwrap();
+    let a = a.wait_with_output().unwrap();
+    assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
+    let b_err = String::from_utf8_lossy(&b.stderr);
+    assert!(b.status.success(), "{b_err}");
+    assert!(b_err.contains("waiting for the store"), "{b_err}");
+    assert_eq!(
+        kefu_json(&data, &["store", "status", "--json"])["facts_current"],
+        true
+    );
+
+    let once = tmp.path().join("once");
+    ingest_files(&once, &files);
+    assert_eq!(facts(&once), facts(&data));
+}
+
+/// Ingests the first half, then the second with a crash between its source and
+/// fact commits: the facts are behind.
+fn behind(tmp: &Path) -> (PathBuf, Vec<String>) {
+    let (files, [first, second]) = halves(tmp);
+    let data = tmp.join("data");
+    ingest_files(&data, &first);
+    let st = std::process::Command::new(assert_cmd::cargo::cargo_bin("kefu"))
+        .arg("--data-dir")
+        .arg(&data)
+        .arg("ingest")
+        .args(&second)
+        .env("KEFU_FAILPOINT", "abort_before_facts")
+        .output()
+        .unwrap()
+        .status;
+    assert!(!st.success());
+    (data, files)
+}
+
+#[test]
+fn a_report_over_facts_left_behind_rebuilds_them_first() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (data, files) = behind(tmp.path());
+    let st = kefu_json(&data, &["store", "status", "--json"]);
+    assert_eq!(st["facts_current"], false);
+    assert!(
+        st["facts_stale"].as_str().unwrap().contains("behind"),
+        "{st}"
+    );
+
+    let out = Command::cargo_bin("kefu")
+        .unwrap()
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["report", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("facts were behind"), "{err}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(report.get("stale").is_none(), "{}", report["stale"]);
+
+    let once = tmp.path().join("once");
+    ingest_files(&once, &files);
+    same_numbers("", &kefu_json(&once, &["report", "--json"]), &report);
+    assert_eq!(
+        kefu_json(&data, &["store", "status", "--json"])["facts_current"],
+        true
+    );
+}
+
+#[test]
+fn the_api_marks_answers_stale_until_the_facts_catch_up() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (data, files) = behind(tmp.path());
+    // Another writer holds the store: the server cannot catch up and says so.
+    let lock = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(data.join("kefu.lock"))
+        .unwrap();
+    lock.lock().unwrap();
+    let server = crate::api::serve_in(&data, None);
+    let overview = |s: &crate::api::Server| {
+        let mut r = ureq::get(&format!("{}/api/v1/overview", s.base))
+            .call()
+            .unwrap();
+        let stale = r
+            .headers()
+            .get("kefu-stale")
+            .map(|v| v.to_str().unwrap().to_string());
+        let body: serde_json::Value =
+            serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+        (stale, body)
+    };
+    let (header, body) = overview(&server);
+    let header = header.expect("a stale answer carries Kefu-Stale");
+    assert!(header.contains("under way"), "{header}");
+    assert!(
+        body["stale"].as_str().unwrap().contains("under way"),
+        "{body}"
+    );
+
+    // The writer lets go: the server rebuilds the facts and the marker goes.
+    lock.unlock().unwrap();
+    let t = std::time::Instant::now();
+    let body = loop {
+        let (h, b) = overview(&server);
+        if h.is_none() && b.get("stale").is_none() {
+            break b;
+        }
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(120),
+            "still stale: {h:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    let once = tmp.path().join("once");
+    ingest_files(&once, &files);
+    let want = kefu_json(&once, &["report", "--json"]);
+    same_numbers("body", &want["volume"], &body["volume"]);
+}
+
 /// Equal JSON, floats to 1e-9 relative: the same facts in other files are summed in
 /// another order.
 pub fn same_numbers(path: &str, a: &serde_json::Value, b: &serde_json::Value) {
