@@ -124,6 +124,8 @@ pub struct ListQuery {
     /// `None` = every row.
     pub limit: Option<usize>,
     pub offset: usize,
+    /// What a predicate's queries may use (the API's limits; the CLI none).
+    pub limits: crate::sql::QueryLimits,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -162,7 +164,16 @@ impl App {
     /// The conversations behind a number.
     pub async fn conversations(&self, f: &Filters, l: &ListQuery) -> AppResult<ConversationList> {
         let (s, q) = self.prepare(f).await?;
-        list_in(&s, &q, l).await
+        if l.predicate.as_deref().is_none_or(|p| p.trim().is_empty()) {
+            return list_in(&s, &q, l).await;
+        }
+        // A user predicate is user SQL: it runs under the same bounds.
+        let l = l.clone();
+        crate::sql::bounded(l.limits, async move {
+            let s = s.with_ctx(crate::sql::bounded_context(s.ctx(), l.limits)?);
+            list_in(&s, &q, &l).await
+        })
+        .await
     }
 
     /// One conversation (every care cycle) and its messages; `shop` when two shops

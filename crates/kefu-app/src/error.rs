@@ -1,5 +1,6 @@
 //! Errors a face can translate: a bad parameter (HTTP 400, naming the parameter and
-//! what it allows), a refused request (403), nothing there (404), or an internal
+//! what it allows), a refused request (403), nothing there (404), over time (408),
+//! too busy (503), or an internal
 //! failure (500; its text stays in the server's log).
 
 /// An application error, classified for the faces.
@@ -16,6 +17,9 @@ pub enum AppError {
     /// The work ran over its time limit.
     #[error("{0}")]
     Timeout(String),
+    /// Too much is running already; the same request later will do (HTTP 503).
+    #[error("{0}")]
+    Busy(String),
     #[error("{0:#}")]
     Internal(anyhow::Error),
 }
@@ -41,8 +45,21 @@ macro_rules! internal_from {
     )*};
 }
 
+/// Over a memory pool or a value cap is the request asking too much (a 400 that
+/// says which); any other engine error is internal.
+impl From<datafusion::error::DataFusionError> for AppError {
+    fn from(e: datafusion::error::DataFusionError) -> Self {
+        match e.find_root() {
+            datafusion::error::DataFusionError::ResourcesExhausted(m) => AppError::bad(
+                "query",
+                format!("over a limit (memory per query, or too big a value): {m}"),
+            ),
+            _ => AppError::Internal(anyhow::Error::new(e)),
+        }
+    }
+}
+
 internal_from!(
-    datafusion::error::DataFusionError,
     arrow::error::ArrowError,
     kefu_analytics::kpi::KpiError,
     kefu_analytics::materialize::StoredError,

@@ -1,11 +1,10 @@
 //! Keeping the store in shape: status, compaction, vacuum, fact rebuilds, the
 //! quarantine list, and user SQL (read-only).
 
-use crate::sql::QueryResult;
+use crate::sql::{QueryLimits, QueryResult};
 use crate::{App, AppResult};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 /// Rows and version of one table.
 #[derive(Debug, Clone, Serialize)]
@@ -111,14 +110,9 @@ impl App {
         })
     }
 
-    /// User SQL over every table, read-only (see [`crate::sql`]).
-    pub async fn query(
-        &self,
-        sql: &str,
-        limit: Option<usize>,
-        timeout: Option<Duration>,
-    ) -> AppResult<QueryResult> {
+    /// User SQL over every table, read-only, under `limits` (see [`crate::sql`]).
+    pub async fn query(&self, sql: &str, limits: QueryLimits) -> AppResult<QueryResult> {
         let s = self.session().await?;
-        crate::sql::user_query(&s, sql, limit, timeout).await
+        crate::sql::user_query(&s, sql, limits).await
     }
 }

@@ -42,6 +42,14 @@ impl Session {
         &self.config
     }
 
+    /// The same session answered through another context (bounded for user SQL).
+    pub(crate) fn with_ctx(&self, ctx: SessionContext) -> Session {
+        Session {
+            ctx: Arc::new(ctx),
+            ..self.clone()
+        }
+    }
+
     pub(crate) fn ctx(&self) -> &SessionContext {
         &self.ctx
     }

@@ -199,6 +199,16 @@ pub fn asa_secs(n: u32, a: f64, aht_secs: f64) -> f64 {
     waiting_probability(n, a) * aht_secs / (n as f64 - a)
 }
 
+/// The most agents one interval is planned for. Past it the input is surely a slip
+/// (arrivals per interval mistyped): the search would walk billions of positions.
+pub const MAX_AGENTS: u32 = 1_000_000;
+
+fn too_many_agents(a: f64) -> ForecastError {
+    ForecastError::Invalid(format!(
+        "a load of {a:.0} Erlangs needs more than {MAX_AGENTS} agents in one interval: check the arrivals, the interval and the AHT"
+    ))
+}
+
 /// Required positions for one interval (METRICS.md "Erlang C").
 ///
 /// Search starts at round(A + 1) (pyworkforce does, and it is always > A)
@@ -219,10 +229,13 @@ pub fn erlang_c(input: &ErlangCInput) -> Result<ErlangCResult, ForecastError> {
             asa_secs: 0.0,
         });
     }
+    if a + 1.0 > MAX_AGENTS as f64 {
+        return Err(too_many_agents(a));
+    }
     // Python's round() is half-to-even; A + 1 is a load, so ties are rare,
     // but mirror it anyway.
     let mut n = (a + 1.0).round_ties_even() as u32;
-    let limit = (a * 10.0 + 1000.0) as u32;
+    let limit = ((a * 10.0 + 1000.0) as u32).min(MAX_AGENTS);
     while service_level(n, a, input.target_answer_secs, aht) < input.service_level {
         n += 1;
         if n > limit {
@@ -281,6 +294,9 @@ pub fn erlang_a(
         return Err(ForecastError::Invalid(
             "Erlang A needs arrivals ≥ 0, AHT > 0 and patience > 0".into(),
         ));
+    }
+    if agents > MAX_AGENTS || arrivals_per_sec * aht_secs > MAX_AGENTS as f64 {
+        return Err(too_many_agents(arrivals_per_sec * aht_secs));
     }
     let lambda = arrivals_per_sec;
     let mu = 1.0 / aht_secs;

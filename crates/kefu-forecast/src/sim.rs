@@ -135,6 +135,11 @@ struct Contact {
     deadline: f64,
 }
 
+/// The most contacts one simulation draws: each is an event in memory.
+pub const MAX_SIMULATED_CONTACTS: usize = 5_000_000;
+/// The longest roster simulated, in hours.
+pub const MAX_SIMULATED_HOURS: usize = 24 * 366;
+
 /// Runs the simulation over the roster's hours. Arrivals outside the roster
 /// are ignored (nobody is there to staff them).
 pub fn simulate(
@@ -152,6 +157,11 @@ pub fn simulate(
     roster.sort_by_key(|r| r.0);
     let origin = roster[0].0;
     let n_hours = (roster[roster.len() - 1].0 - origin).num_hours() as usize + 1;
+    if n_hours > MAX_SIMULATED_HOURS {
+        return Err(ForecastError::Invalid(format!(
+            "the roster spans {n_hours} hours: the simulation takes at most {MAX_SIMULATED_HOURS} (a year)"
+        )));
+    }
     let mut agents = vec![0u32; n_hours];
     for (ts, a) in &roster {
         if ts.minute() != 0 || ts.second() != 0 {
@@ -174,6 +184,15 @@ pub fn simulate(
     };
     if cfg.service_times.iter().any(|s| !ge0(*s)) {
         return Err(ForecastError::Invalid("service times must be ≥ 0".into()));
+    }
+
+    if let Arrivals::Rates(rates) = arrivals {
+        let expected: f64 = rates.iter().map(|(_, r)| r.max(0.0)).sum();
+        if !expected.is_finite() || expected > MAX_SIMULATED_CONTACTS as f64 {
+            return Err(ForecastError::Invalid(format!(
+                "{expected:.0} contacts expected: the simulation takes at most {MAX_SIMULATED_CONTACTS}; check the rates (contacts per hour)"
+            )));
+        }
     }
 
     // Arrival times in seconds from the roster start, sorted.

@@ -12,7 +12,8 @@ pub struct ErrorBody {
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
-    /// `bad_request`, `unauthorized`, `not_found`, `forbidden`, `timeout`, `internal`.
+    /// `bad_request`, `unauthorized`, `not_found`, `forbidden`, `timeout`, `too_large`,
+    /// `unsupported_media_type`, `unprocessable`, `busy`, `internal`.
     pub code: String,
     pub message: String,
 }
@@ -47,6 +48,22 @@ impl ApiError {
     pub fn timeout(m: impl Into<String>) -> Self {
         Self::new(StatusCode::REQUEST_TIMEOUT, "timeout", m)
     }
+    pub fn busy(m: impl Into<String>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "busy", m)
+    }
+    pub fn too_large(m: impl Into<String>) -> Self {
+        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", m)
+    }
+    pub fn unsupported_media_type(m: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            m,
+        )
+    }
+    pub fn unprocessable(m: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "unprocessable", m)
+    }
     pub fn internal(m: impl Into<String>) -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", m)
     }
@@ -57,16 +74,28 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if self.status.is_server_error() {
+        let message = if self.status == StatusCode::INTERNAL_SERVER_ERROR {
+            // The details (queries, paths) are for the operator, not the caller.
             tracing::error!(code = self.code, message = %self.message, "request failed");
-        }
+            "internal error: the server's log has the details".to_string()
+        } else {
+            self.message
+        };
+        let busy = self.status == StatusCode::SERVICE_UNAVAILABLE;
         let body = ErrorBody {
             error: ErrorDetail {
                 code: self.code.to_string(),
-                message: self.message,
+                message,
             },
         };
-        (self.status, Json(body)).into_response()
+        let mut r = (self.status, Json(body)).into_response();
+        if busy {
+            r.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("2"),
+            );
+        }
+        r
     }
 }
 
@@ -78,7 +107,23 @@ impl From<kefu_app::AppError> for ApiError {
             E::Forbidden(m) => ApiError::forbidden(m),
             E::NotFound(m) => ApiError::not_found(m),
             E::Timeout(m) => ApiError::timeout(m),
+            E::Busy(m) => ApiError::busy(m),
             E::Internal(e) => ApiError::internal(format!("{e:#}")),
+        }
+    }
+}
+
+/// A JSON body the handler could not take, told in the API's error shape.
+impl From<axum::extract::rejection::JsonRejection> for ApiError {
+    fn from(r: axum::extract::rejection::JsonRejection) -> Self {
+        let m = r.body_text();
+        match r.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::too_large(m),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::unsupported_media_type(format!(
+                "{m} (send Content-Type: application/json)"
+            )),
+            StatusCode::UNPROCESSABLE_ENTITY => ApiError::unprocessable(m),
+            _ => ApiError::bad_request(m),
         }
     }
 }

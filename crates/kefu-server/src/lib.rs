@@ -22,8 +22,9 @@ pub use error::ApiError;
 pub use state::AppState;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -32,8 +33,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tower_http::compression::CompressionLayer;
-use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::timeout::TimeoutLayer;
 
 /// How `kefu serve` runs.
 #[derive(Debug, Clone)]
@@ -49,20 +48,88 @@ pub struct ServeOptions {
 /// The whole application: API under `/api/v1`, the dashboard at `/`.
 pub fn router(state: Arc<AppState>) -> Router {
     let api = api::routes()
+        .layer(middleware::from_fn(refuse_declared_oversize))
         .layer(middleware::from_fn_with_state(state.clone(), mark_stale))
         .layer(middleware::from_fn_with_state(state.clone(), auth))
         .with_state(state.clone());
+    let health = state.clone();
     Router::new()
-        .route("/healthz", get(|| async { "ok" }))
+        .route(
+            "/healthz",
+            get(move || async move {
+                axum::Json(serde_json::json!({
+                    "status": "ok",
+                    "cache": health.cache_stats(),
+                }))
+            }),
+        )
         .nest("/api/v1", api)
         .fallback(assets::serve)
+        // Bodies are read by handlers behind the auth layer, so an oversized body is
+        // a JSON 413 after the token check.
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(access_log))
         .layer(CompressionLayer::new())
-        .layer(RequestBodyLimitLayer::new(1 << 20))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(30),
+        .layer(middleware::from_fn(deadline))
+        .layer(middleware::from_fn(security_headers))
+}
+
+/// The most bytes of a request body (a `/sql` query is at most 64 KiB).
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+/// Every request is answered within this, with a JSON 408 past it.
+pub const REQUEST_DEADLINE: Duration = Duration::from_secs(30);
+
+/// Refuses a body whose declared length is over [`MAX_BODY_BYTES`] before reading
+/// any of it, so a client that waits on `Expect: 100-continue` (curl does, for big
+/// bodies) is told 413 instead of being asked for the body. Bodies without a
+/// declared length are cut at the same size by `DefaultBodyLimit`.
+async fn refuse_declared_oversize(req: Request, next: Next) -> Response {
+    let declared = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    match declared {
+        Some(n) if n > MAX_BODY_BYTES as u64 => ApiError::too_large(format!(
+            "the request body is {n} bytes, over the limit of {} bytes",
+            MAX_BODY_BYTES
         ))
+        .into_response(),
+        _ => next.run(req).await,
+    }
+}
+
+/// Answers a request that runs past [`REQUEST_DEADLINE`] with the API's JSON
+/// error (the work is dropped with it).
+async fn deadline(req: Request, next: Next) -> Response {
+    match tokio::time::timeout(REQUEST_DEADLINE, next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => ApiError::timeout(format!("no answer within {} s", REQUEST_DEADLINE.as_secs()))
+            .into_response(),
+    }
+}
+
+/// Headers that keep a browser from sniffing types, framing the dashboard, sending
+/// its address elsewhere, or loading scripts from anywhere but this server.
+async fn security_headers(req: Request, next: Next) -> Response {
+    const HEADERS: [(&str, &str); 4] = [
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "no-referrer"),
+        (
+            "content-security-policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        ),
+    ];
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    for (name, value) in HEADERS {
+        let name = header::HeaderName::from_static(name);
+        if !h.contains_key(&name) {
+            h.insert(name, HeaderValue::from_static(value));
+        }
+    }
+    resp
 }
 
 /// Binds and serves until Ctrl-C. Refuses an empty token (it would silently turn

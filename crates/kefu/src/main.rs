@@ -93,6 +93,7 @@ fn main() {
         .init();
     let cli = Cli::parse();
     keep_freed_memory();
+    quiet_on_closed_stdout();
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -104,9 +105,47 @@ fn main() {
         }
     };
     if let Err(e) = rt.block_on(run(cli)) {
-        eprintln!("error: {e:#}");
+        eprintln!("error: {}", describe(&e));
         std::process::exit(1);
     }
+}
+
+/// `kefu query … | head -1`: when the reader of stdout goes away, `println!`
+/// panics on the broken pipe. That is the reader's choice, not kefu's failure, so
+/// kefu stops quietly with status 0, as `cat` would stop; every other panic keeps
+/// the default report.
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
+}
+
+/// The error and its causes on one line, each cause once: many errors already
+/// carry their source's text in their own message (`"query: {0}"`), and printing
+/// the chain as well would say it twice.
+fn describe(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if text.is_empty() || out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
 }
 
 async fn run(cli: Cli) -> Result<()> {
@@ -125,5 +164,30 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Simulate(a) => verbs::plan::simulate(&dir, a).await,
         Command::Text(a) => verbs::text::run(a),
         Command::Serve(a) => verbs::serve::run(&dir, a).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe;
+
+    #[derive(Debug, thiserror::Error)]
+    enum Outer {
+        #[error("query: {0}")]
+        Repeats(#[source] std::io::Error),
+        #[error("reading the store")]
+        Adds(#[source] std::io::Error),
+    }
+
+    fn io() -> std::io::Error {
+        std::io::Error::other("disk on fire")
+    }
+
+    #[test]
+    fn each_cause_is_said_once() {
+        let e = anyhow::Error::new(Outer::Repeats(io())).context("kefu report");
+        assert_eq!(describe(&e), "kefu report: query: disk on fire");
+        let e = anyhow::Error::new(Outer::Adds(io()));
+        assert_eq!(describe(&e), "reading the store: disk on fire");
     }
 }

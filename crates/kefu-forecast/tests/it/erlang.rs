@@ -219,3 +219,23 @@ fn erlang_a_with_no_patience_is_erlang_b() {
     assert!(over.abandonment_probability > 0.2 && over.abandonment_probability < 1.0);
     assert!(erlang_a(8.0 / aht, aht, n, f64::INFINITY, 20.0).is_err());
 }
+
+/// A mistyped load (10¹² contacts an hour) is refused at once with the reason,
+/// not searched agent by agent; the largest load allowed still answers.
+#[test]
+fn an_impossible_load_is_refused_at_once() {
+    let started = std::time::Instant::now();
+    let e = erlang_c(&ErlangCInput::new(1e12, 3600.0, 300.0, 20.0, 0.8)).unwrap_err();
+    assert!(e.to_string().contains("more than 1000000 agents"), "{e}");
+    let e = erlang_a(1e12 / 3600.0, 300.0, 5, 60.0, 20.0).unwrap_err();
+    assert!(e.to_string().contains("agents"), "{e}");
+    let e = erlang_a(1.0, 300.0, u32::MAX, 60.0, 20.0).unwrap_err();
+    assert!(e.to_string().contains("agents"), "{e}");
+    // 10 000 Erlangs: 120 000 contacts an hour of 300 s.
+    let r = erlang_c(&ErlangCInput::new(120_000.0, 3600.0, 300.0, 20.0, 0.8)).unwrap();
+    assert!(
+        r.raw_positions > 10_000 && r.raw_positions < 10_200,
+        "{r:?}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+}

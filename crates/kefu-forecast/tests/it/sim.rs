@@ -166,3 +166,18 @@ fn replays_given_arrival_times() {
     // 1000 s of work in a 3600 s hour.
     assert!((h0.occupancy - 1000.0 / 3600.0).abs() < 1e-9);
 }
+
+/// Rates that would draw more contacts than memory holds, or a roster over
+/// years, are refused up front with the reason.
+#[test]
+fn a_simulation_too_big_to_run_is_refused() {
+    let cfg = SimConfig::default();
+    let (roster, arrivals) = flat(2, 5, 1e12);
+    let e = simulate(&roster, &arrivals, &cfg).unwrap_err().to_string();
+    assert!(e.contains("contacts expected"), "{e}");
+    let roster = vec![(t0(), 5), (t0() + Duration::days(3650), 5)];
+    let e = simulate(&roster, &Arrivals::Rates(vec![]), &cfg)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("hours"), "{e}");
+}

@@ -1,7 +1,7 @@
 //! Drill-down lists and transcripts.
 
 use super::params::{FilterParams, given, int_param};
-use super::{ApiResult, St, cached};
+use super::{ApiResult, JsonBytes, St, cached};
 use crate::ApiError;
 use axum::extract::{OriginalUri, Path, Query, State};
 use kefu_analytics::buckets::Bucket;
@@ -70,6 +70,7 @@ impl ListParams {
             },
             limit: Some(int_param("limit", &self.limit, 1, 500)?.unwrap_or(50) as usize),
             offset: int_param("offset", &self.offset, 0, i64::MAX)?.unwrap_or(0) as usize,
+            limits: kefu_app::sql::QueryLimits::API,
         })
     }
 }
@@ -82,7 +83,7 @@ pub async fn list(
     uri: OriginalUri,
     Query(f): Query<FilterParams>,
     Query(p): Query<ListParams>,
-) -> ApiResult {
+) -> ApiResult<JsonBytes> {
     let (f, l) = (f.filters()?, p.query()?);
     cached(&state, &uri, || async {
         Ok::<_, ApiError>(state.app().conversations(&f, &l).await?)
@@ -105,7 +106,7 @@ pub async fn one(
     uri: OriginalUri,
     Path(id): Path<String>,
     Query(p): Query<ShopParam>,
-) -> ApiResult {
+) -> ApiResult<JsonBytes> {
     let shop = given(&p.shop);
     cached(&state, &uri, || async {
         Ok::<_, ApiError>(state.app().transcript(&id, shop.as_deref()).await?)

@@ -84,8 +84,28 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
 }
 
+/// A JSON answer already serialised (what the cache holds).
+pub(crate) struct JsonBytes(axum::body::Bytes);
+
+impl axum::response::IntoResponse for JsonBytes {
+    fn into_response(self) -> axum::response::Response {
+        (
+            [(
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static("application/json"),
+            )],
+            self.0,
+        )
+            .into_response()
+    }
+}
+
 /// Answers from the cache when this exact request was answered on this snapshot.
-pub(crate) async fn cached<F, Fut, T>(state: &AppState, uri: &OriginalUri, f: F) -> ApiResult
+pub(crate) async fn cached<F, Fut, T>(
+    state: &AppState,
+    uri: &OriginalUri,
+    f: F,
+) -> ApiResult<JsonBytes>
 where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Result<T, ApiError>>,
@@ -94,11 +114,11 @@ where
     state.session().await?; // renews the snapshot (and clears the cache) when needed
     let key = cache_key(&uri.0);
     if let Some(v) = state.cached(&key) {
-        return Ok(Json((*v).clone()));
+        return Ok(JsonBytes(v));
     }
-    let v = serde_json::to_value(f().await?)?;
-    state.remember(key, Arc::new(v.clone()));
-    Ok(Json(v))
+    let v = axum::body::Bytes::from(serde_json::to_vec(&f().await?)?);
+    state.remember(key, v.clone());
+    Ok(JsonBytes(v))
 }
 
 /// The path with its query parameters sorted: the same view asked with its

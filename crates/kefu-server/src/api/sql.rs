@@ -1,11 +1,12 @@
-//! `/sql`: read-only SQL over every table, under a row and a time limit.
+//! `/sql`: read-only SQL over every table, under the API's limits (rows, time,
+//! answer bytes, memory, queries at once: `kefu_app::sql::QueryLimits::API`).
 
 use super::{ApiResult, St};
 use axum::Json;
 use axum::extract::State;
+use kefu_app::sql::QueryLimits;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::time::Duration;
 use utoipa::ToSchema;
 
 #[derive(Deserialize, ToSchema)]
@@ -25,18 +26,23 @@ pub struct SqlOut {
     elapsed_ms: f64,
 }
 
-const SQL_MAX_ROWS: usize = 10_000;
-const SQL_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// Read-only SQL over every table (row and time limits).
 #[utoipa::path(post, path = "/api/v1/sql", request_body = SqlIn,
-    responses((status = 200, body = SqlOut), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
-pub async fn sql(State(state): St, Json(body): Json<SqlIn>) -> ApiResult {
-    let limit = body.limit.unwrap_or(SQL_MAX_ROWS).clamp(1, SQL_MAX_ROWS);
-    let r = state
-        .app()
-        .query(&body.sql, Some(limit), Some(SQL_TIMEOUT))
-        .await?;
+    responses((status = 200, body = SqlOut), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+        (status = 408, body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody), (status = 415, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody), (status = 503, body = crate::error::ErrorBody)))]
+pub async fn sql(
+    State(state): St,
+    body: Result<Json<SqlIn>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult {
+    let Json(body) = body?;
+    let limits = QueryLimits::API;
+    let max_rows = limits.rows.unwrap_or(usize::MAX);
+    let limits = QueryLimits {
+        rows: Some(body.limit.unwrap_or(max_rows).clamp(1, max_rows)),
+        ..limits
+    };
+    let r = state.app().query(&body.sql, limits).await?;
     Ok(Json(serde_json::to_value(SqlOut {
         columns: r.columns.clone(),
         rows: r.rows()?,

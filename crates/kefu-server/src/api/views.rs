@@ -1,7 +1,7 @@
 //! The views: report, series, heatmap, distributions, breakdowns, complaints, menus.
 
 use super::params::{FilterParams, given};
-use super::{ApiResult, St, cached};
+use super::{ApiResult, JsonBytes, St, cached};
 use crate::ApiError;
 use axum::extract::{OriginalUri, Query, State};
 use kefu_app::Metric;
@@ -11,7 +11,7 @@ use utoipa::IntoParams;
 
 /// Shops, channels, agents, categories and the data's date range (for filter menus).
 #[utoipa::path(get, path = "/api/v1/meta", responses((status = 200, body = kefu_app::views::MetaOut)))]
-pub async fn meta(State(state): St, uri: OriginalUri) -> ApiResult {
+pub async fn meta(State(state): St, uri: OriginalUri) -> ApiResult<JsonBytes> {
     cached(&state, &uri, || async {
         Ok::<_, ApiError>(state.app().meta().await?)
     })
@@ -25,7 +25,7 @@ pub async fn overview(
     State(state): St,
     uri: OriginalUri,
     Query(f): Query<FilterParams>,
-) -> ApiResult {
+) -> ApiResult<JsonBytes> {
     let f = f.filters()?;
     cached(&state, &uri, || async {
         Ok::<_, ApiError>(state.app().report(&f, None).await?)
@@ -52,7 +52,7 @@ pub async fn series(
     uri: OriginalUri,
     Query(f): Query<FilterParams>,
     Query(p): Query<SeriesParams>,
-) -> ApiResult {
+) -> ApiResult<JsonBytes> {
     let metric: Metric = match given(&p.metric) {
         None => Metric::Conversations,
         Some(m) => m
@@ -85,7 +85,7 @@ pub async fn heatmap(
     uri: OriginalUri,
     Query(f): Query<FilterParams>,
     Query(p): Query<MetricParam>,
-) -> ApiResult {
+) -> ApiResult<JsonBytes> {
     if let Some(m) = given(&p.metric).filter(|m| m != "conversations") {
         return Err(ApiError::bad_request(format!(
             "metric: the heatmap counts conversations, not '{m}'"
@@ -106,7 +106,7 @@ pub async fn distribution(
     uri: OriginalUri,
     Query(f): Query<FilterParams>,
     Query(p): Query<MetricParam>,
-) -> ApiResult {
+) -> ApiResult<JsonBytes> {
     let metric: DistributionMetric = match given(&p.metric) {
         None => DistributionMetric::Response,
         Some(m) => m.parse()?,
@@ -133,7 +133,7 @@ pub async fn breakdown(
     uri: OriginalUri,
     Query(f): Query<FilterParams>,
     Query(p): Query<ByParam>,
-) -> ApiResult {
+) -> ApiResult<JsonBytes> {
     let by: kefu_app::Breakdown = given(&p.by)
         .unwrap_or_else(|| "agent".into())
         .parse()
@@ -152,7 +152,7 @@ pub async fn complaints(
     State(state): St,
     uri: OriginalUri,
     Query(f): Query<FilterParams>,
-) -> ApiResult {
+) -> ApiResult<JsonBytes> {
     let f = f.filters()?;
     cached(&state, &uri, || async {
         Ok::<_, ApiError>(state.app().complaints(&f).await?)

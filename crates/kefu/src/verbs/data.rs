@@ -97,7 +97,7 @@ pub async fn quarantine(dir: &Path, a: QuarantineArgs) -> Result<()> {
 pub async fn query(dir: &Path, a: QueryArgs) -> Result<()> {
     let r = super::open_current(dir)
         .await?
-        .query(&a.sql, None, None)
+        .query(&a.sql, kefu_app::sql::QueryLimits::NONE)
         .await?;
     if a.json {
         println!(

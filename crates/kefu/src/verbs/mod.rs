@@ -23,7 +23,10 @@ pub async fn open(dir: &Path) -> anyhow::Result<kefu_app::App> {
 /// ingest that stopped half-way are rebuilt first, so no answer is silently old.
 pub async fn open_current(dir: &Path) -> anyhow::Result<kefu_app::App> {
     let app = open(dir).await?;
-    if let Some(r) = app.catch_up().await? {
+    // An empty store's facts are made empty on first use: nothing to tell.
+    if let Some(r) = app.catch_up().await?
+        && r.conversations > 0
+    {
         eprintln!(
             "the facts were behind the source tables (an earlier ingest stopped before writing them): rebuilt {} conversations in {:.1} s",
             r.conversations, r.secs

@@ -604,3 +604,237 @@ fn conversations_verb_and_xlsx_export() {
         .unwrap();
     assert_eq!(n, r["volume"]["conversations"].to_string());
 }
+
+/// POST `body` to `/api/v1/sql` of `s` with a content type → (status, JSON body).
+fn post_raw(s: &Server, body: &[u8], content_type: &str, token: Option<&str>) -> (u16, Value) {
+    let mut r = ureq::post(&format!("{}/api/v1/sql", s.base))
+        .config()
+        .http_status_as_error(false)
+        .build()
+        .header("Content-Type", content_type);
+    if let Some(t) = token {
+        r = r.header("Authorization", &format!("Bearer {t}"));
+    }
+    let mut resp = r.send(body).unwrap();
+    let st = resp.status().as_u16();
+    let text = resp.body_mut().read_to_string().unwrap();
+    (
+        st,
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("{st}: not JSON: {text}")),
+    )
+}
+
+/// POST a JSON body of `len` bytes to `/api/v1/sql` the way curl sends a big body:
+/// headers with `Expect: 100-continue` first, the body only once the server asks
+/// for it. A refusal comes back before any of the body is sent.
+fn post_oversized(s: &Server, len: usize, token: Option<&str>) -> (u16, Value) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let addr = s.base.trim_start_matches("http://");
+    let mut tcp = std::net::TcpStream::connect(addr).unwrap();
+    tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+    write!(
+        tcp,
+        "POST /api/v1/sql HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Content-Length: {len}\r\nExpect: 100-continue\r\n{auth}\r\n"
+    )
+    .unwrap();
+    let mut r = BufReader::new(tcp);
+    let mut status = String::new();
+    r.read_line(&mut status).unwrap();
+    let code: u16 = status.split_whitespace().nth(1).unwrap().parse().unwrap();
+    assert_ne!(code, 100, "the server asked for a body it should refuse");
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        r.read_line(&mut line).unwrap();
+        if line.trim().is_empty() {
+            break;
+        }
+        if let Some((k, v)) = line.split_once(':')
+            && k.eq_ignore_ascii_case("content-length")
+        {
+            length = v.trim().parse().unwrap();
+        }
+    }
+    let mut body = vec![0; length];
+    r.read_exact(&mut body).unwrap();
+    let text = String::from_utf8(body).unwrap();
+    (
+        code,
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("{code}: not JSON: {text}")),
+    )
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    s.lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+/// Two hostile queries at once — a triple cross join (CPU for hours) and a
+/// gigabyte of `repeat` — are stopped at the deadline or refused, the server keeps
+/// answering `/healthz` fast meanwhile, and its memory stays bounded; a sort too
+/// big for the query's memory pool is refused.
+#[test]
+fn hostile_sql_is_bounded_and_the_server_stays_responsive() {
+    let s = serve(None);
+    let base = s.base.clone();
+    let hostile = [
+        "SELECT count(*) FROM messages a, messages b, messages c \
+         WHERE length(a.text || b.text || c.text) > 100000",
+        "SELECT repeat('x', 10000000) FROM messages LIMIT 100",
+    ];
+    let started = Instant::now();
+    let runs: Vec<_> = hostile
+        .iter()
+        .map(|q| {
+            let base = base.clone();
+            let q = q.to_string();
+            std::thread::spawn(move || {
+                let mut resp = ureq::post(&format!("{base}/api/v1/sql"))
+                    .config()
+                    .http_status_as_error(false)
+                    .build()
+                    .send_json(serde_json::json!({ "sql": q }))
+                    .unwrap();
+                let st = resp.status().as_u16();
+                let body = resp.body_mut().read_to_string().unwrap();
+                (st, body, started.elapsed())
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    let mut slowest = Duration::ZERO;
+    for _ in 0..20 {
+        let t = Instant::now();
+        assert_eq!(get(&s, "/healthz", None).0, 200);
+        slowest = slowest.max(t.elapsed());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let rss = rss_kib(s.child.id());
+    let answers: Vec<_> = runs.into_iter().map(|h| h.join().unwrap()).collect();
+    assert!(
+        slowest < Duration::from_millis(100),
+        "/healthz took {slowest:?}"
+    );
+    let (st, body, took) = &answers[0];
+    assert_eq!(*st, 408, "{body}");
+    assert!(body.contains("\"timeout\""), "{body}");
+    assert!(*took < Duration::from_secs(13), "{took:?}");
+    let (st, body, _) = &answers[1];
+    assert_eq!(*st, 400, "{body}");
+    assert!(body.contains("over the limit"), "{body}");
+    assert!(rss < 1_500_000, "server RSS {rss} KiB");
+    // The server is whole: the next query answers.
+    let v = get(&s, "/api/v1/meta", None).1;
+    assert_eq!(v["shops"].as_array().unwrap().len(), 3);
+    let (st, v) = post_raw(
+        &s,
+        serde_json::json!({ "sql": "SELECT a.text, b.text FROM messages a, messages b ORDER BY a.text, b.text" })
+            .to_string()
+            .as_bytes(),
+        "application/json",
+        None,
+    );
+    let why = v["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        (st == 400 && why.contains("over a limit")) || st == 408,
+        "{st}: {v}"
+    );
+    // A predicate is user SQL too.
+    let (st, v) = get(
+        &s,
+        &format!(
+            "/api/v1/conversations?where={}",
+            urlencode("length(repeat(shop_id, 100000000)) > 0")
+        ),
+        None,
+    );
+    assert_eq!(st, 400, "{v}");
+}
+
+/// Whatever is wrong with a `/sql` body, the answer is the API's JSON error with
+/// its status; a body over the limit is refused after the token check.
+#[test]
+fn every_sql_error_is_a_json_body() {
+    let s = shared();
+    let (st, v) = post_raw(s, br#"{"sql":"SELECT 1"}"#, "text/plain", None);
+    assert_eq!(
+        (st, v["error"]["code"].as_str()),
+        (415, Some("unsupported_media_type")),
+        "{v}"
+    );
+    let (st, v) = post_raw(s, b"{not json", "application/json", None);
+    assert_eq!(
+        (st, v["error"]["code"].as_str()),
+        (400, Some("bad_request")),
+        "{v}"
+    );
+    let (st, v) = post_raw(s, br#"{"query":"SELECT 1"}"#, "application/json", None);
+    assert_eq!(
+        (st, v["error"]["code"].as_str()),
+        (422, Some("unprocessable")),
+        "{v}"
+    );
+    let big = 2 << 20;
+    let (st, v) = post_oversized(s, big, None);
+    assert_eq!(
+        (st, v["error"]["code"].as_str()),
+        (413, Some("too_large")),
+        "{v}"
+    );
+    let guarded = serve(Some("s3cret"));
+    let (st, v) = post_oversized(&guarded, big, None);
+    assert_eq!(st, 401, "{v}");
+    let (st, v) = post_oversized(&guarded, big, Some("s3cret"));
+    assert_eq!(
+        (st, v["error"]["code"].as_str()),
+        (413, Some("too_large")),
+        "{v}"
+    );
+    // An internal failure does not show kefu's own SQL.
+    let (st, v) = get(
+        s,
+        &format!(
+            "/api/v1/conversations?where={}",
+            urlencode("frt_secs > 600) LIMIT 1 --")
+        ),
+        None,
+    );
+    assert_eq!(st, 400, "{v}");
+    assert!(!v.to_string().contains("SELECT"), "{v}");
+}
+
+/// Security headers on the dashboard and the API; `/healthz` shows the response
+/// cache within its byte limit.
+#[test]
+fn security_headers_and_cache_size_in_health() {
+    let s = shared();
+    for path in ["/", "/api/v1/meta"] {
+        let resp = ureq::get(&format!("{}{path}", s.base)).call().unwrap();
+        let h = resp.headers();
+        assert_eq!(
+            h.get("x-content-type-options").unwrap(),
+            "nosniff",
+            "{path}"
+        );
+        assert_eq!(h.get("x-frame-options").unwrap(), "DENY", "{path}");
+        assert_eq!(h.get("referrer-policy").unwrap(), "no-referrer", "{path}");
+        let csp = h.get("content-security-policy").unwrap().to_str().unwrap();
+        assert!(csp.contains("default-src 'self'"), "{path}: {csp}");
+    }
+    ok("/api/v1/overview");
+    let (st, v) = get(s, "/healthz", None);
+    assert_eq!(st, 200);
+    assert_eq!(v["status"], "ok");
+    let c = &v["cache"];
+    assert!(c["entries"].as_u64().unwrap() >= 1, "{v}");
+    assert!(c["bytes"].as_u64().unwrap() > 0, "{v}");
+    assert!(
+        c["bytes"].as_u64().unwrap() <= c["limit_bytes"].as_u64().unwrap(),
+        "{v}"
+    );
+}

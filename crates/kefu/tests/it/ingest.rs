@@ -384,3 +384,33 @@ r2,s1,p1,u2,2026-11-12 11:00:00,5,加微信abc12345领红包，加微信abc12345
     );
     assert_eq!(rep["complaints"]["urgent_messages"], 1);
 }
+
+/// `kefu query … | head -1`: the reader leaving early ends kefu quietly with
+/// status 0, not with a panic on the broken pipe.
+#[test]
+fn a_reader_that_stops_early_ends_the_query_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command as Std, Stdio};
+    let data = tempfile::tempdir().unwrap();
+    let mut child = Std::new(assert_cmd::cargo::cargo_bin("kefu"))
+        .args([
+            "--data-dir",
+            data.path().to_str().unwrap(),
+            "query",
+            "--csv",
+            "SELECT value, value * 2 AS twice FROM generate_series(1, 3000000)",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert_eq!(first.trim(), "value,twice");
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(out.status.success(), "{:?}: {err}", out.status);
+}

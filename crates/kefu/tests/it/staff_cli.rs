@@ -223,3 +223,27 @@ fn bad_input_is_an_error_not_a_panic() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("service level"));
 }
+
+/// A mistyped arrival count answers at once with the reason (it used to walk
+/// billions of positions).
+#[test]
+fn an_impossible_load_is_an_error_not_a_hang() {
+    let out = bin()
+        .args([
+            "staff",
+            "erlang",
+            "--arrivals",
+            "1e12",
+            "--aht",
+            "300",
+            "--target-answer",
+            "20",
+            "--service-level",
+            "0.8",
+        ])
+        .timeout(std::time::Duration::from_secs(30))
+        .assert()
+        .failure();
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(err.contains("more than 1000000 agents"), "{err}");
+}

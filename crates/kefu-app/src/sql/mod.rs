@@ -13,6 +13,9 @@ use datafusion::sql::sqlparser::tokenizer::Token;
 use futures::StreamExt;
 use std::time::{Duration, Instant};
 
+mod bounds;
+pub use bounds::{MAX_GROWN_BYTES, QueryLimits, SLOT_WAIT, SQL_SLOTS, bounded, bounded_context};
+
 /// A SQL string literal.
 pub fn lit(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
@@ -179,8 +182,16 @@ async fn plan_user_sql(
     param: &str,
     sql: &str,
 ) -> AppResult<datafusion::dataframe::DataFrame> {
+    plan_user_sql_in(s.ctx(), param, sql).await
+}
+
+async fn plan_user_sql_in(
+    ctx: &datafusion::prelude::SessionContext,
+    param: &str,
+    sql: &str,
+) -> AppResult<datafusion::dataframe::DataFrame> {
     check_query(param, sql)?;
-    s.ctx().sql_with_options(sql, read_only()).await.map_err(|e| {
+    ctx.sql_with_options(sql, read_only()).await.map_err(|e| {
         let m = e.to_string();
         // DataFusion names the refused kinds of statement in its message.
         if m.contains("not supported") || m.contains("not allowed") {
@@ -193,17 +204,15 @@ async fn plan_user_sql(
     })
 }
 
-/// Runs user SQL read-only, keeping at most `limit` rows (`None`: all), within
-/// `timeout` (`None`: no limit).
-pub async fn user_query(
-    s: &Session,
-    sql: &str,
-    limit: Option<usize>,
-    timeout: Option<Duration>,
-) -> AppResult<QueryResult> {
+/// Runs user SQL read-only under `limits` (rows kept, deadline, answer bytes,
+/// memory; see [`QueryLimits`]).
+pub async fn user_query(s: &Session, sql: &str, limits: QueryLimits) -> AppResult<QueryResult> {
     let t = Instant::now();
-    let run = async {
-        let df = plan_user_sql(s, "sql", sql).await?;
+    let s = s.clone();
+    let sql = sql.to_string();
+    let (columns, batches, truncated) = bounded(limits, async move {
+        let ctx = bounded_context(s.ctx(), limits)?;
+        let df = plan_user_sql_in(&ctx, "sql", &sql).await?;
         let columns: Vec<String> = df
             .schema()
             .fields()
@@ -212,27 +221,37 @@ pub async fn user_query(
             .collect();
         let mut stream = df.execute_stream().await?;
         let mut batches = Vec::new();
-        let (mut n, mut truncated) = (0usize, false);
+        let (mut n, mut bytes, mut truncated) = (0usize, 0usize, false);
         while let Some(b) = stream.next().await {
             let b = b?;
-            if let Some(limit) = limit
-                && n + b.num_rows() > limit
+            let b = match limits.rows {
+                Some(limit) if n + b.num_rows() > limit => {
+                    truncated = true;
+                    b.slice(0, limit - n)
+                }
+                _ => b,
+            };
+            n += b.num_rows();
+            bytes += b.get_array_memory_size();
+            if let Some(cap) = limits.result_bytes
+                && bytes > cap
             {
-                batches.push(b.slice(0, limit - n));
-                truncated = true;
+                return Err(AppError::bad(
+                    "sql",
+                    format!(
+                        "the answer is over {} MiB: select fewer columns or rows (LIMIT), or aggregate",
+                        cap >> 20
+                    ),
+                ));
+            }
+            batches.push(b);
+            if truncated {
                 break;
             }
-            n += b.num_rows();
-            batches.push(b);
         }
         Ok::<_, AppError>((columns, batches, truncated))
-    };
-    let (columns, batches, truncated) = match timeout {
-        None => run.await?,
-        Some(d) => tokio::time::timeout(d, run)
-            .await
-            .map_err(|_| AppError::Timeout(format!("the query ran over {} s", d.as_secs())))??,
-    };
+    })
+    .await?;
     Ok(QueryResult {
         columns,
         batches,
