@@ -8,6 +8,8 @@
 
 pub mod decode;
 pub mod email;
+mod excel;
+pub mod limits;
 pub mod mapping;
 pub mod normalize;
 pub mod parse;
@@ -18,6 +20,7 @@ pub mod twcs;
 use chrono::Utc;
 use chrono_tz::Tz;
 use kefu_model::{MessageRecord, OrderRecord, QuarantineRecord, ReviewRecord, SurveyRecord, Table};
+pub use limits::IngestLimits;
 use mapping::{Mapping, MappingError};
 use std::collections::HashMap;
 use std::path::Path;
@@ -176,6 +179,8 @@ pub struct IngestOptions {
     /// Addresses of the shop's mailboxes: mail from them is the agent side.
     pub agent_addresses: Vec<String>,
     pub ingest_id: String,
+    /// Caps on fields, rows, workbooks and e-mails (defaults in [`limits`]).
+    pub limits: IngestLimits,
 }
 
 impl Default for IngestOptions {
@@ -192,6 +197,7 @@ impl Default for IngestOptions {
             session_gap_secs: 1800,
             agent_addresses: Vec::new(),
             ingest_id: String::new(),
+            limits: IngestLimits::default(),
         }
     }
 }

@@ -27,6 +27,23 @@ pub enum MappingError {
         missing: String,
         header: String,
     },
+    #[error(
+        "mapping '{mapping}': the file has no column {columns} (for field {field}); \
+         the file's columns are: {header} (fix the name, or list \"{field}\" under \
+         `optional = [...]` if exports may leave it out)"
+    )]
+    AbsentColumn {
+        mapping: String,
+        field: String,
+        columns: String,
+        header: String,
+    },
+    #[error("mapping '{mapping}': bad timestamp format '{format}': {reason}")]
+    BadTimestampFormat {
+        mapping: String,
+        format: String,
+        reason: String,
+    },
 }
 
 /// The canonical fields of each table, in canonical header order.
@@ -112,6 +129,15 @@ impl Headers {
             Headers::Many(v) => v.iter().map(String::as_str).collect(),
         }
     }
+
+    /// `'a'` or `'a' / 'b'`, for messages.
+    fn quoted(&self) -> String {
+        self.names()
+            .iter()
+            .map(|n| format!("'{n}'"))
+            .collect::<Vec<_>>()
+            .join(" / ")
+    }
 }
 
 /// How timestamps are written in the source.
@@ -127,6 +153,45 @@ impl Default for TimestampSpec {
     fn default() -> Self {
         TimestampSpec {
             format: "auto".into(),
+        }
+    }
+}
+
+impl TimestampSpec {
+    /// Checks a strftime pattern once, so a typo fails the mapping up front instead
+    /// of quarantining every row: the pattern must parse (no unknown `%` directive)
+    /// and a date and time written with it must read back (`%H:%M` alone, or a
+    /// pattern of literals only, names no instant).
+    pub fn validate(&self) -> Result<(), String> {
+        use chrono::format::{Item, StrftimeItems};
+        use std::fmt::Write as _;
+        let f = self.format.as_str();
+        if matches!(f, "auto" | "unix" | "unix_ms") {
+            return Ok(());
+        }
+        if f.trim().is_empty() {
+            return Err("empty (use auto, unix, unix_ms or a strftime pattern)".into());
+        }
+        let items: Vec<Item> = StrftimeItems::new(f).collect();
+        if items.iter().any(|i| matches!(i, Item::Error)) {
+            return Err(
+                "not a strftime pattern (an unknown or incomplete % directive; \
+                 use e.g. %Y-%m-%d %H:%M:%S, or auto, unix, unix_ms)"
+                    .into(),
+            );
+        }
+        let sample = chrono::DateTime::parse_from_rfc3339("2026-11-11T10:20:30+08:00")
+            .map_err(|e| e.to_string())?;
+        let mut written = String::new();
+        write!(written, "{}", sample.format_with_items(items.iter()))
+            .map_err(|_| "cannot write a timestamp with it".to_string())?;
+        let tz = chrono_tz::Asia::Shanghai;
+        match crate::parse::parse_ts(&written, self, tz) {
+            Ok(_) => Ok(()),
+            Err(_) => Err(format!(
+                "a timestamp written with it ('{written}') does not read back as a date \
+                 and time: it needs at least the year, month and day"
+            )),
         }
     }
 }
@@ -151,6 +216,12 @@ pub struct Mapping {
     /// Excel sheet to read (the first when absent).
     #[serde(default)]
     pub sheet: Option<String>,
+    /// Fields whose column a file may lack. Every other column named in `columns`
+    /// must be in the file's header (a misspelt name fails the file up front instead
+    /// of leaving the field empty in every row); a field with a default may lack its
+    /// column too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub optional: Vec<String>,
 }
 
 const PRESETS: &[(&str, &str)] = &[
@@ -168,6 +239,7 @@ impl Mapping {
             .keys()
             .chain(m.defaults.keys())
             .chain(m.values.keys())
+            .chain(m.optional.iter())
         {
             if !known.contains(&f.as_str()) {
                 return Err(MappingError::UnknownField {
@@ -177,7 +249,18 @@ impl Mapping {
                 });
             }
         }
+        m.validate_timestamp()?;
         Ok(m)
+    }
+
+    fn validate_timestamp(&self) -> Result<(), MappingError> {
+        self.timestamp
+            .validate()
+            .map_err(|reason| MappingError::BadTimestampFormat {
+                mapping: self.name.clone(),
+                format: self.timestamp.format.clone(),
+                reason,
+            })
     }
 
     /// The identity mapping of a canonical layout.
@@ -194,6 +277,8 @@ impl Mapping {
             defaults: BTreeMap::new(),
             timestamp: TimestampSpec::default(),
             sheet: None,
+            // A canonical file carries the columns it has.
+            optional: fields(table).iter().map(|f| f.to_string()).collect(),
         }
     }
 
@@ -212,8 +297,21 @@ impl Mapping {
         PRESETS.iter().map(|(n, _)| *n).collect()
     }
 
-    /// Binds the mapping to a file's header.
+    /// Binds the mapping to a file's header. Fails when a required field has no
+    /// column, when a column the mapping names is not in the header (unless its field
+    /// is `optional` or has a default), or on a bad timestamp format.
     pub fn resolve(&self, header: &[String]) -> Result<Resolved, MappingError> {
+        self.resolve_with(header, false)
+    }
+
+    /// Binds the mapping to the keys of a JSON line: like [`Mapping::resolve`], but
+    /// an absent key is not an error (JSON lines leave out empty values).
+    pub fn resolve_keys(&self, keys: &[String]) -> Result<Resolved, MappingError> {
+        self.resolve_with(keys, true)
+    }
+
+    fn resolve_with(&self, header: &[String], absent_ok: bool) -> Result<Resolved, MappingError> {
+        self.validate_timestamp()?;
         let norm: Vec<String> = header.iter().map(|h| normalise_header(h)).collect();
         let table_fields = fields(self.table);
         let mut cols = vec![None; table_fields.len()];
@@ -244,10 +342,29 @@ impl Mapping {
                 header: header.join(","),
             });
         }
+        if !absent_ok {
+            for (i, f) in table_fields.iter().enumerate() {
+                let Some(h) = self.columns.get(*f) else {
+                    continue;
+                };
+                if cols[i].is_none()
+                    && !self.defaults.contains_key(*f)
+                    && !self.optional.iter().any(|o| o == f)
+                {
+                    return Err(MappingError::AbsentColumn {
+                        mapping: self.name.clone(),
+                        field: f.to_string(),
+                        columns: h.quoted(),
+                        header: header.join(","),
+                    });
+                }
+            }
+        }
         Ok(Resolved {
             mapping: self.clone(),
             fields: table_fields,
             cols,
+            header: header.to_vec(),
         })
     }
 }
@@ -265,9 +382,15 @@ pub struct Resolved {
     pub mapping: Mapping,
     fields: &'static [&'static str],
     cols: Vec<Option<usize>>,
+    header: Vec<String>,
 }
 
 impl Resolved {
+    /// The header name of a column.
+    pub fn column_name(&self, i: usize) -> Option<&str> {
+        self.header.get(i).map(String::as_str)
+    }
+
     /// The value of a field in a row: the mapped column (trimmed, empty = absent),
     /// translated through `values`, or the mapping's default.
     pub fn get<'a>(&'a self, row: &'a [String], field: &str) -> Option<&'a str> {
@@ -411,6 +534,7 @@ pub fn suggest(header: &[String]) -> Mapping {
             defaults: BTreeMap::new(),
             timestamp: TimestampSpec::default(),
             sheet: None,
+            optional: Vec::new(),
         };
         if best.as_ref().is_none_or(|(s, _)| score > *s) {
             best = Some((score, m));

@@ -81,7 +81,14 @@ pub fn parse_ts(v: &str, spec: &TimestampSpec, tz: Tz) -> Result<DateTime<Utc>, 
             if let Ok(t) = DateTime::parse_from_str(v, f) {
                 return Ok(t.to_utc());
             }
+            // A date-only pattern (`%d/%m/%Y`) reads as the day's midnight.
             NaiveDateTime::parse_from_str(v, f)
+                .or_else(|e| {
+                    NaiveDate::parse_from_str(v, f)
+                        .ok()
+                        .and_then(|d| d.and_hms_opt(0, 0, 0))
+                        .ok_or(e)
+                })
                 .map_err(|_| format!("bad timestamp '{v}' (expected format {f})"))
                 .and_then(naive)
         }

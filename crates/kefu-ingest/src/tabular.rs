@@ -1,17 +1,21 @@
 //! CSV/TSV, JSON lines and Excel: rows with a header, read through a [`Mapping`].
 //!
 //! CSV is streamed: one row in memory at a time (plus rows waiting for
-//! sessionisation), so a multi-GB export needs no more memory than a small one.
+//! sessionisation), so a multi-GB export needs no more memory than a small one. A
+//! record is never held beyond [`IngestLimits::max_row_bytes`]: a longer one (a stray
+//! quote swallowing the rest of the file, a hostile field) is skipped to its end and
+//! quarantined. Files without a byte-order mark are decoded row by row
+//! ([`decode::decode_row`]).
 
-use crate::decode::{self, Detected};
+use crate::decode::{self, Detected, RowEncodings};
+use crate::limits::IngestLimits;
 use crate::mapping::{self, Mapping, Resolved};
 use crate::parse::{self, RowContext};
 use crate::session::Sessioniser;
-use crate::{Format, IngestError, IngestOptions, Record, Sink};
-use calamine::{Data, Reader};
+use crate::{Format, IngestError, IngestOptions, Record, Sink, excel};
 use kefu_model::Table;
 use std::collections::HashMap;
-use std::io::Read;
+use std::io::{self, BufRead};
 use std::path::Path;
 
 /// Returns the encoding used and the number of data rows read.
@@ -26,31 +30,28 @@ pub fn read(
     let mut rows = RowHandler::new(file, opts);
     let enc = match format {
         Format::Excel => {
-            read_excel(path, file, opts, &mut rows, sink)?;
+            excel::read(path, file, opts, &mut rows, sink)?;
             "xlsx".to_string()
         }
-        Format::Jsonl => {
-            let enc = read_jsonl(path, file, prefix, opts, &mut rows, sink)?;
-            enc.to_string()
-        }
-        _ => read_csv(path, file, prefix, opts, &mut rows, sink)?.to_string(),
+        Format::Jsonl => read_jsonl(path, file, prefix, opts, &mut rows, sink)?,
+        _ => read_csv(path, file, prefix, opts, &mut rows, sink)?,
     };
     rows.finish(sink)?;
     Ok((enc, rows.rows_read))
 }
 
 /// Turns rows into records, whatever the container.
-struct RowHandler<'a> {
+pub(crate) struct RowHandler<'a> {
     file: &'a str,
     opts: &'a IngestOptions,
     resolved: Option<Resolved>,
     sessions: Sessioniser,
-    rows_read: u64,
+    pub(crate) rows_read: u64,
     tz_of: Box<dyn Fn(&str) -> chrono_tz::Tz + 'a>,
 }
 
 impl<'a> RowHandler<'a> {
-    fn new(file: &'a str, opts: &'a IngestOptions) -> Self {
+    pub(crate) fn new(file: &'a str, opts: &'a IngestOptions) -> Self {
         RowHandler {
             file,
             opts,
@@ -83,7 +84,19 @@ impl<'a> RowHandler<'a> {
         Ok(Mapping::canonical(table))
     }
 
-    fn set_header(&mut self, header: &[String]) -> Result<(), IngestError> {
+    /// Binds the mapping to the file's header: every column the mapping names must
+    /// be there (see [`Mapping::resolve`]).
+    pub(crate) fn set_header(&mut self, header: &[String]) -> Result<(), IngestError> {
+        let max = self.opts.limits.max_field_bytes;
+        if let Some(h) = header.iter().find(|h| h.len() > max) {
+            return Err(IngestError::Format {
+                file: self.file.to_string(),
+                reason: format!(
+                    "the header has a field over {max} bytes ({} bytes): not a header row",
+                    h.len()
+                ),
+            });
+        }
         let m = self.mapping_for(header)?;
         let r = m.resolve(header).map_err(|source| IngestError::Mapping {
             file: self.file.to_string(),
@@ -97,10 +110,12 @@ impl<'a> RowHandler<'a> {
         self.resolved
             .as_ref()
             .map(|r| r.table())
+            .or(self.opts.mapping.as_ref().map(|m| m.table))
+            .or(self.opts.table)
             .unwrap_or(Table::Messages)
     }
 
-    fn reject(
+    pub(crate) fn reject(
         &self,
         sink: &mut dyn Sink,
         row: u64,
@@ -113,7 +128,9 @@ impl<'a> RowHandler<'a> {
         )
     }
 
-    fn row(
+    /// One data row. A field over [`IngestLimits::max_field_bytes`] quarantines the
+    /// row before anything else looks at it.
+    pub(crate) fn row(
         &mut self,
         sink: &mut dyn Sink,
         row_no: u64,
@@ -122,6 +139,17 @@ impl<'a> RowHandler<'a> {
         let Some(r) = &self.resolved else {
             return Ok(());
         };
+        let max = self.opts.limits.max_field_bytes;
+        if let Some((i, f)) = fields.iter().enumerate().find(|(_, f)| f.len() > max) {
+            let column = r.column_name(i).unwrap_or("");
+            let reason = format!(
+                "field over {max} bytes (column {} '{column}': {} bytes)",
+                i + 1,
+                f.len()
+            );
+            let raw = shorten_fields(fields.iter().map(String::as_str));
+            return self.reject(sink, row_no, &reason, raw);
+        }
         let get = |f: &str| r.get(fields, f);
         let platform = self.opts.platform.as_deref().unwrap_or("unknown");
         let cx = RowContext {
@@ -146,7 +174,7 @@ impl<'a> RowHandler<'a> {
             }
             Ok(rec) => sink.accept(rec),
             Err(reason) => {
-                let raw = fields.join(",");
+                let raw = raw_row(fields);
                 self.reject(sink, row_no, &reason, raw)
             }
         }
@@ -158,6 +186,45 @@ impl<'a> RowHandler<'a> {
         }
         Ok(())
     }
+}
+
+/// A rejected row's text for quarantine: the fields joined, cut down as
+/// [`shorten_fields`] does when that is over 64 KiB.
+pub(crate) fn raw_row(fields: &[String]) -> String {
+    let len: usize = fields.iter().map(|f| f.len() + 1).sum();
+    if len <= 64 * 1024 {
+        fields.join(",")
+    } else {
+        shorten_fields(fields.iter().map(String::as_str))
+    }
+}
+
+/// The text of an oversized row for quarantine: each field cut to 256 bytes, the
+/// whole to about 4 KiB, with what was cut said.
+pub(crate) fn shorten_fields<'s>(fields: impl Iterator<Item = &'s str>) -> String {
+    const FIELD: usize = 256;
+    const TOTAL: usize = 4096;
+    let mut out = String::new();
+    for (i, f) in fields.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        if out.len() > TOTAL {
+            out.push('…');
+            break;
+        }
+        if f.len() <= FIELD {
+            out.push_str(f);
+        } else {
+            let mut cut = FIELD;
+            while !f.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            out.push_str(&f[..cut]);
+            out.push_str(&format!("…[{} bytes]", f.len()));
+        }
+    }
+    out
 }
 
 /// The most frequent of comma, tab and semicolon in the header line.
@@ -173,118 +240,337 @@ fn sniff_delimiter(prefix: &[u8]) -> u8 {
         .unwrap_or(b',')
 }
 
+/// What [`CsvRecords::next`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CsvRecord {
+    /// A record, its fields in [`CsvRecords::fields`].
+    Whole,
+    /// A record over the size or field-count cap: skipped to its end, its first
+    /// fields in [`CsvRecords::fields`].
+    TooBig {
+        bytes: u64,
+        fields: usize,
+        longest_field: u64,
+    },
+    End,
+}
+
+/// CSV records straight from `csv_core`, so that no record grows past a cap: past
+/// it the parser keeps going over a scratch buffer to the record's end.
+pub(crate) struct CsvRecords<R> {
+    core: csv_core::Reader,
+    src: R,
+    out: Vec<u8>,
+    ends: Vec<usize>,
+    /// Where a record past a cap is parsed to its end (allocated on first use).
+    scratch: Vec<u8>,
+    scratch_ends: Vec<usize>,
+    nfields: usize,
+    consumed: u64,
+    max_bytes: usize,
+    max_fields: usize,
+}
+
+impl<R: BufRead> CsvRecords<R> {
+    pub(crate) fn new(src: R, delimiter: u8, max_bytes: usize, max_fields: usize) -> Self {
+        CsvRecords {
+            core: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
+            src,
+            out: vec![0; 4096.min(max_bytes.max(1))],
+            ends: vec![0; 64.min(max_fields.max(1))],
+            scratch: Vec::new(),
+            scratch_ends: Vec::new(),
+            nfields: 0,
+            consumed: 0,
+            max_bytes: max_bytes.max(1),
+            max_fields: max_fields.max(1),
+        }
+    }
+
+    /// Bytes of input read so far.
+    pub(crate) fn position(&self) -> u64 {
+        self.consumed
+    }
+
+    /// The fields of the last record (for a [`CsvRecord::TooBig`], those read in
+    /// full before the cap).
+    pub(crate) fn fields(&self) -> impl Iterator<Item = &[u8]> {
+        let mut start = 0;
+        self.ends[..self.nfields].iter().map(move |&end| {
+            let f = &self.out[start..end];
+            start = end;
+            f
+        })
+    }
+
+    pub(crate) fn next(&mut self) -> io::Result<CsvRecord> {
+        let CsvRecords {
+            core,
+            src,
+            out,
+            ends,
+            scratch,
+            scratch_ends,
+            nfields,
+            consumed,
+            max_bytes,
+            max_fields,
+        } = self;
+        let (mut outlen, mut endlen) = (0usize, 0usize);
+        let mut over = false;
+        let (mut total, mut count, mut last_end, mut longest) = (0u64, 0usize, 0usize, 0u64);
+        *nfields = 0;
+        loop {
+            let input = match src.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            let (res, nin, nout, nend) = if over {
+                if scratch.is_empty() {
+                    scratch.resize(8192, 0);
+                    scratch_ends.resize(256, 0);
+                }
+                core.read_record(input, scratch, scratch_ends)
+            } else {
+                core.read_record(input, &mut out[outlen..], &mut ends[endlen..])
+            };
+            src.consume(nin);
+            *consumed += nin as u64;
+            let new_ends = if over {
+                &scratch_ends[..nend]
+            } else {
+                &ends[endlen..endlen + nend]
+            };
+            for &e in new_ends {
+                longest = longest.max(e.saturating_sub(last_end) as u64);
+                last_end = e;
+            }
+            total += nout as u64;
+            count += nend;
+            if !over {
+                outlen += nout;
+                endlen += nend;
+            }
+            use csv_core::ReadRecordResult as R;
+            match res {
+                R::InputEmpty => {}
+                R::OutputFull if !over => {
+                    if out.len() >= *max_bytes {
+                        over = true;
+                    } else {
+                        let n = (out.len() * 2).min(*max_bytes);
+                        out.resize(n, 0);
+                    }
+                }
+                R::OutputEndsFull if !over => {
+                    if ends.len() >= *max_fields {
+                        over = true;
+                    } else {
+                        let n = (ends.len() * 2).min(*max_fields);
+                        ends.resize(n, 0);
+                    }
+                }
+                R::OutputFull | R::OutputEndsFull => {}
+                R::Record => {
+                    *nfields = endlen;
+                    if over {
+                        // The field cut at the cap is not one of the whole fields.
+                        return Ok(CsvRecord::TooBig {
+                            bytes: total,
+                            fields: count,
+                            longest_field: longest,
+                        });
+                    }
+                    return Ok(CsvRecord::Whole);
+                }
+                R::End => return Ok(CsvRecord::End),
+            }
+        }
+    }
+}
+
+/// The reason an oversized record is quarantined.
+fn too_big_reason(limits: &IngestLimits, bytes: u64, fields: usize, longest: u64) -> String {
+    if longest > limits.max_field_bytes as u64 {
+        format!(
+            "field over {} bytes (the row was not kept past {} bytes)",
+            limits.max_field_bytes, limits.max_row_bytes
+        )
+    } else if fields > limits.max_row_fields {
+        format!(
+            "row over {} fields ({fields} fields)",
+            limits.max_row_fields
+        )
+    } else {
+        format!("row over {} bytes ({bytes} bytes)", limits.max_row_bytes)
+    }
+}
+
+/// A CSV source: its records, and how their bytes become text.
+struct CsvSource {
+    records: CsvRecords<Box<dyn BufRead>>,
+    detected: Detected,
+}
+
+fn open_csv(
+    path: &Path,
+    file: &str,
+    prefix: &[u8],
+    limits: &IngestLimits,
+) -> Result<CsvSource, IngestError> {
+    let f = std::fs::File::open(path).map_err(|source| IngestError::Io {
+        file: file.to_string(),
+        source,
+    })?;
+    let detected = decode::detect(prefix);
+    // Files with a BOM or in UTF-16 are transcoded as a stream; the rest are decoded
+    // row by row.
+    let (reader, delimiter): (Box<dyn BufRead>, u8) = match detected.stream() {
+        Some(enc) => (
+            Box::new(io::BufReader::with_capacity(
+                1 << 20,
+                encoding_rs_io::DecodeReaderBytesBuilder::new()
+                    .encoding(Some(enc))
+                    .build(f),
+            )),
+            // ASCII delimiters are the same bytes in UTF-8 and GB18030, not in UTF-16.
+            sniff_delimiter(enc.decode(prefix).0.as_bytes()),
+        ),
+        None => (
+            Box::new(io::BufReader::with_capacity(1 << 20, f)),
+            sniff_delimiter(prefix),
+        ),
+    };
+    Ok(CsvSource {
+        records: CsvRecords::new(
+            reader,
+            delimiter,
+            limits.max_row_bytes,
+            limits.max_row_fields,
+        ),
+        detected,
+    })
+}
+
 fn read_csv(
     path: &Path,
     file: &str,
     prefix: &[u8],
-    _opts: &IngestOptions,
+    opts: &IngestOptions,
     rows: &mut RowHandler,
     sink: &mut dyn Sink,
-) -> Result<&'static str, IngestError> {
-    let io = |source| IngestError::Io {
-        file: file.to_string(),
-        source,
+) -> Result<String, IngestError> {
+    let limits = opts.limits;
+    let CsvSource {
+        mut records,
+        detected,
+    } = open_csv(path, file, prefix, &limits)?;
+    // A stream is UTF-8 after transcoding: UTF-8 is then its own fallback.
+    let fallback = match detected.stream() {
+        Some(_) => encoding_rs::UTF_8,
+        None => detected.fallback(),
     };
-    let detected = decode::detect(prefix);
-    let f = std::fs::File::open(path).map_err(io)?;
-    // Files with a BOM are transcoded as a stream; the rest are decoded per field.
-    let (reader, field_enc): (Box<dyn Read>, &'static encoding_rs::Encoding) = match detected {
-        Detected::Bom(enc) => (
-            Box::new(
-                encoding_rs_io::DecodeReaderBytesBuilder::new()
-                    .encoding(Some(enc))
-                    .build(std::io::BufReader::with_capacity(1 << 20, f)),
-            ),
-            encoding_rs::UTF_8,
-        ),
-        Detected::Plain(enc) => (Box::new(std::io::BufReader::with_capacity(1 << 20, f)), enc),
-    };
-    let delimiter = match detected {
-        Detected::Plain(e) if e == encoding_rs::UTF_8 || e == encoding_rs::GB18030 => {
-            sniff_delimiter(prefix)
-        }
-        // For a BOM file sniff on the decoded header instead: ASCII delimiters are
-        // the same bytes in UTF-8 and GB18030 but not in UTF-16.
-        _ => sniff_delimiter(&decode_lossy_prefix(detected, prefix)),
-    };
-    let mut csv = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .has_headers(false)
-        .from_reader(reader);
-    let mut record = csv::ByteRecord::new();
+    let mut used = RowEncodings::default();
     let mut header: Option<Vec<String>> = None;
     let mut row_no = 0u64;
-    let mut fields: Vec<String> = Vec::new();
     loop {
-        let more = match csv.read_byte_record(&mut record) {
-            Ok(m) => m,
+        let got = match records.next() {
+            Ok(g) => g,
             Err(e) => {
-                // A broken quote or similar: quarantine what we know and stop this
-                // file; the rows before it are kept.
+                // The file could not be read further: quarantine what we know and
+                // stop; the rows before it are kept.
                 row_no += 1;
                 rows.rows_read += 1;
                 rows.reject(sink, row_no, &format!("unreadable CSV: {e}"), String::new())?;
                 break;
             }
         };
-        if !more {
-            break;
+        let raw_fields: Vec<&[u8]> = match got {
+            CsvRecord::End => break,
+            CsvRecord::TooBig {
+                bytes,
+                fields,
+                longest_field,
+            } => {
+                if header.is_none() {
+                    return Err(IngestError::Format {
+                        file: file.to_string(),
+                        reason: format!(
+                            "the first record is over the limits ({bytes} bytes, {fields} \
+                             fields): not a CSV header (an unclosed quote?)"
+                        ),
+                    });
+                }
+                row_no += 1;
+                rows.rows_read += 1;
+                let shown: Vec<String> = records
+                    .fields()
+                    .map(|f| decode::escape_field(fallback, f))
+                    .collect();
+                let mut raw = shorten_fields(shown.iter().map(String::as_str));
+                raw.push('…');
+                let reason = too_big_reason(&limits, bytes, fields, longest_field);
+                rows.reject(sink, row_no, &reason, raw)?;
+                continue;
+            }
+            CsvRecord::Whole => records.fields().collect(),
+        };
+        let decoded = decode::decode_row(fallback, &raw_fields);
+        if let Some((_, e)) = &decoded {
+            used.add(*e);
         }
-        let decoded: Option<Vec<String>> = record
-            .iter()
-            .map(|b| decode::decode_field(field_enc, b))
-            .collect();
-        if header.is_none() {
-            let h = decoded.ok_or_else(|| IngestError::Format {
-                file: file.to_string(),
-                reason: format!("the header is not valid {}", field_enc.name()),
-            })?;
+        let Some(h) = &header else {
+            let Some((h, _)) = decoded else {
+                return Err(IngestError::Format {
+                    file: file.to_string(),
+                    reason: format!(
+                        "the header is neither valid UTF-8 nor valid {}",
+                        fallback.name()
+                    ),
+                });
+            };
             if h.iter().all(|s| s.trim().is_empty()) {
                 continue;
             }
             rows.set_header(&h)?;
             header = Some(h);
             continue;
-        }
+        };
+        let n_header = h.len();
         row_no += 1;
         rows.rows_read += 1;
         if row_no.is_multiple_of(4096) {
-            sink.progress(csv.position().byte());
+            sink.progress(records.position());
         }
-        let n_header = header.as_ref().map(Vec::len).unwrap_or(0);
         match decoded {
             None => {
-                let raw: Vec<String> = record
+                let raw: Vec<String> = raw_fields
                     .iter()
-                    .map(|b| decode::decode_lossy(field_enc, b))
+                    .map(|b| decode::escape_field(fallback, b))
                     .collect();
-                rows.reject(
-                    sink,
-                    row_no,
-                    &format!("broken encoding (not valid {})", field_enc.name()),
-                    raw.join(","),
-                )?;
+                let reason = format!(
+                    "broken encoding (neither UTF-8 nor valid {}; bad bytes shown as \\xNN)",
+                    fallback.name()
+                );
+                rows.reject(sink, row_no, &reason, raw.join(","))?;
             }
-            Some(v) if v.len() == 1 && v[0].trim().is_empty() => {
+            Some((v, _)) if v.len() == 1 && v[0].trim().is_empty() => {
                 // A blank line: not a row.
                 row_no -= 1;
                 rows.rows_read -= 1;
             }
-            Some(v)
+            Some((v, _))
                 if v.len() < n_header
                     || v[n_header.min(v.len())..]
                         .iter()
                         .any(|s| !s.trim().is_empty()) =>
             {
                 let reason = format!("row has {} fields, the header has {}", v.len(), n_header);
-                rows.reject(sink, row_no, &reason, v.join(","))?;
+                let raw = raw_row(&v);
+                rows.reject(sink, row_no, &reason, raw)?;
             }
-            Some(v) => {
-                fields.clear();
-                fields.extend(v);
-                rows.row(sink, row_no, &fields)?;
-            }
+            Some((v, _)) => rows.row(sink, row_no, &v)?,
         }
     }
     if header.is_none() {
@@ -293,14 +579,10 @@ fn read_csv(
             reason: "empty file: no header".into(),
         });
     }
-    Ok(detected.name())
-}
-
-fn decode_lossy_prefix(d: Detected, prefix: &[u8]) -> Vec<u8> {
-    let enc = match d {
-        Detected::Bom(e) | Detected::Plain(e) => e,
-    };
-    enc.decode(prefix).0.into_owned().into_bytes()
+    Ok(match detected.stream() {
+        Some(_) => detected.name().to_string(),
+        None => used.name(fallback),
+    })
 }
 
 fn json_value_string(v: &serde_json::Value) -> Option<String> {
@@ -318,42 +600,88 @@ fn read_jsonl(
     opts: &IngestOptions,
     rows: &mut RowHandler,
     sink: &mut dyn Sink,
-) -> Result<&'static str, IngestError> {
-    use std::io::BufRead;
+) -> Result<String, IngestError> {
     let io = |source| IngestError::Io {
         file: file.to_string(),
         source,
     };
+    let limits = opts.limits;
     let detected = decode::detect(prefix);
     let f = std::fs::File::open(path).map_err(io)?;
-    let reader = std::io::BufReader::new(
-        encoding_rs_io::DecodeReaderBytesBuilder::new()
-            .encoding(Some(match detected {
-                Detected::Bom(e) | Detected::Plain(e) => e,
-            }))
-            .build(f),
-    );
+    // BOM and UTF-16 files are transcoded as a stream; the others decoded per line.
+    let (mut reader, fallback): (Box<dyn BufRead>, _) = match detected.stream() {
+        Some(enc) => (
+            Box::new(io::BufReader::new(
+                encoding_rs_io::DecodeReaderBytesBuilder::new()
+                    .encoding(Some(enc))
+                    .build(f),
+            )),
+            encoding_rs::UTF_8,
+        ),
+        None => (
+            Box::new(io::BufReader::new(f)) as Box<dyn BufRead>,
+            detected.fallback(),
+        ),
+    };
+    let table = rows.table();
+    let reject = |sink: &mut dyn Sink, row: u64, reason: &str, raw: String| {
+        sink.reject(opts.quarantine(file, row, table, reason, raw))
+    };
+    let mut used = RowEncodings::default();
     // Resolutions are cached per key set: most files have one.
     let mut resolutions: HashMap<Vec<String>, Resolved> = HashMap::new();
     let mut row_no = 0u64;
-    for line in reader.lines() {
-        let line = line.map_err(io)?;
-        if line.trim().is_empty() {
+    let mut bytes = Vec::new();
+    let mut read = 0u64;
+    loop {
+        let (n, over) =
+            decode::read_line_capped(&mut reader, &mut bytes, limits.max_row_bytes).map_err(io)?;
+        if n == 0 {
+            break;
+        }
+        read += n;
+        if over {
+            row_no += 1;
+            rows.rows_read += 1;
+            let mut raw = decode::escape_field(fallback, &bytes[..bytes.len().min(2000)]);
+            raw.push('…');
+            let reason = format!("row over {} bytes ({n} bytes)", limits.max_row_bytes);
+            reject(sink, row_no, &reason, raw)?;
+            continue;
+        }
+        let line_bytes = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
+        let line_bytes = line_bytes.strip_suffix(b"\r").unwrap_or(line_bytes);
+        if line_bytes.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
         row_no += 1;
         rows.rows_read += 1;
+        if row_no.is_multiple_of(4096) {
+            sink.progress(read);
+        }
+        let line = match decode::decode_row(fallback, &[line_bytes]) {
+            Some((mut v, e)) => {
+                used.add(e);
+                v.pop().unwrap_or_default()
+            }
+            None => {
+                let reason = format!(
+                    "broken encoding (neither UTF-8 nor valid {}; bad bytes shown as \\xNN)",
+                    fallback.name()
+                );
+                reject(
+                    sink,
+                    row_no,
+                    &reason,
+                    decode::escape_field(fallback, line_bytes),
+                )?;
+                continue;
+            }
+        };
         let obj = match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&line) {
             Ok(o) => o,
             Err(e) => {
-                let table = rows.opts.table.unwrap_or(Table::Messages);
-                sink.reject(opts.quarantine(
-                    file,
-                    row_no,
-                    table,
-                    &format!("bad JSON: {e}"),
-                    line.clone(),
-                ))?;
+                reject(sink, row_no, &format!("bad JSON: {e}"), line.clone())?;
                 continue;
             }
         };
@@ -363,24 +691,20 @@ fn read_jsonl(
             .map(|v| json_value_string(v).unwrap_or_default())
             .collect();
         if !resolutions.contains_key(&header) {
+            // A JSON line leaves out the keys of empty values: absent keys are no
+            // error here, only absent required fields.
             match rows.mapping_for(&header).and_then(|m| {
-                m.resolve(&header).map_err(|source| IngestError::Mapping {
-                    file: file.to_string(),
-                    source,
-                })
+                m.resolve_keys(&header)
+                    .map_err(|source| IngestError::Mapping {
+                        file: file.to_string(),
+                        source,
+                    })
             }) {
                 Ok(r) => {
                     resolutions.insert(header.clone(), r);
                 }
                 Err(e) => {
-                    let table = rows.opts.table.unwrap_or(Table::Messages);
-                    sink.reject(opts.quarantine(
-                        file,
-                        row_no,
-                        table,
-                        &e.to_string(),
-                        line.clone(),
-                    ))?;
+                    reject(sink, row_no, &e.to_string(), line.clone())?;
                     continue;
                 }
             }
@@ -388,73 +712,10 @@ fn read_jsonl(
         rows.resolved = resolutions.get(&header).cloned();
         rows.row(sink, row_no, &values)?;
     }
-    Ok(detected.name())
-}
-
-fn cell_string(c: &Data) -> String {
-    match c {
-        Data::Empty => String::new(),
-        Data::String(s) => s.clone(),
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        Data::Float(f) => f.to_string(),
-        Data::Int(i) => i.to_string(),
-        Data::Bool(b) => b.to_string(),
-        Data::DateTime(d) => d
-            .as_datetime()
-            .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
-            .unwrap_or_else(|| d.to_string()),
-        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Error(e) => format!("#ERR {e:?}"),
-    }
-}
-
-fn read_excel(
-    path: &Path,
-    file: &str,
-    opts: &IngestOptions,
-    rows: &mut RowHandler,
-    sink: &mut dyn Sink,
-) -> Result<(), IngestError> {
-    let fmt = |reason: String| IngestError::Format {
-        file: file.to_string(),
-        reason,
-    };
-    let mut wb = calamine::open_workbook_auto(path)
-        .map_err(|e| fmt(format!("cannot open workbook: {e}")))?;
-    let sheet = match opts.mapping.as_ref().and_then(|m| m.sheet.clone()) {
-        Some(s) => s,
-        None => wb
-            .sheet_names()
-            .first()
-            .cloned()
-            .ok_or_else(|| fmt("the workbook has no sheets".into()))?,
-    };
-    let range = wb
-        .worksheet_range(&sheet)
-        .map_err(|e| fmt(format!("sheet '{sheet}': {e}")))?;
-    let mut have_header = false;
-    let mut row_no = 0u64;
-    for r in range.rows() {
-        let cells: Vec<String> = r.iter().map(cell_string).collect();
-        if !have_header {
-            if cells.iter().all(|c| c.trim().is_empty()) {
-                continue;
-            }
-            rows.set_header(&cells)?;
-            have_header = true;
-            continue;
-        }
-        if cells.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        row_no += 1;
-        rows.rows_read += 1;
-        rows.row(sink, row_no, &cells)?;
-    }
-    if !have_header {
-        return Err(fmt(format!("sheet '{sheet}' is empty")));
-    }
-    Ok(())
+    Ok(match detected.stream() {
+        Some(_) => detected.name().to_string(),
+        None => used.name(fallback),
+    })
 }
 
 /// The first non-empty row of a CSV or Excel file.
@@ -464,44 +725,105 @@ pub fn header(
     prefix: &[u8],
     format: Format,
 ) -> Result<Vec<String>, IngestError> {
+    let limits = IngestLimits::default();
+    if format == Format::Excel {
+        return excel::header(path, file, &limits);
+    }
     let fmt = |reason: String| IngestError::Format {
         file: file.to_string(),
         reason,
     };
-    if format == Format::Excel {
-        let mut wb = calamine::open_workbook_auto(path)
-            .map_err(|e| fmt(format!("cannot open workbook: {e}")))?;
-        let sheet = wb
-            .sheet_names()
-            .first()
-            .cloned()
-            .ok_or_else(|| fmt("no sheets".into()))?;
-        let range = wb.worksheet_range(&sheet).map_err(|e| fmt(e.to_string()))?;
-        return range
-            .rows()
-            .map(|r| r.iter().map(cell_string).collect::<Vec<_>>())
-            .find(|r| r.iter().any(|c| !c.trim().is_empty()))
-            .ok_or_else(|| fmt("empty sheet".into()));
-    }
-    let detected = decode::detect(prefix);
-    let text = match detected {
-        Detected::Bom(e) => e.decode(prefix).0.into_owned(),
-        Detected::Plain(e) => e.decode_without_bom_handling(prefix).0.into_owned(),
+    let CsvSource {
+        mut records,
+        detected,
+    } = open_csv(path, file, prefix, &limits)?;
+    let fallback = match detected.stream() {
+        Some(_) => encoding_rs::UTF_8,
+        None => detected.fallback(),
     };
-    let mut csv = csv::ReaderBuilder::new()
-        .delimiter(sniff_delimiter(text.as_bytes()))
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    for rec in csv.records() {
-        let rec = rec.map_err(|e| fmt(e.to_string()))?;
-        let row: Vec<String> = rec
-            .iter()
+    loop {
+        match records.next().map_err(|e| fmt(e.to_string()))? {
+            CsvRecord::End => return Err(fmt("no header row".into())),
+            CsvRecord::TooBig { .. } => {
+                return Err(fmt(
+                    "the first record is over the limits: not a header".into()
+                ));
+            }
+            CsvRecord::Whole => {}
+        }
+        let raw: Vec<&[u8]> = records.fields().collect();
+        let Some((row, _)) = decode::decode_row(fallback, &raw) else {
+            return Err(fmt(format!(
+                "the header is neither valid UTF-8 nor valid {}",
+                fallback.name()
+            )));
+        };
+        let row: Vec<String> = row
+            .into_iter()
             .map(|s| s.trim_start_matches('\u{feff}').to_string())
             .collect();
         if row.iter().any(|c| !c.trim().is_empty()) {
             return Ok(row);
         }
     }
-    Err(fmt("no header row".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn records(
+        text: &[u8],
+        max_bytes: usize,
+        max_fields: usize,
+    ) -> Vec<Result<Vec<String>, CsvRecord>> {
+        let mut r = CsvRecords::new(
+            io::BufReader::with_capacity(7, text),
+            b',',
+            max_bytes,
+            max_fields,
+        );
+        let mut out = Vec::new();
+        loop {
+            match r.next().unwrap() {
+                CsvRecord::End => return out,
+                CsvRecord::Whole => out.push(Ok(r
+                    .fields()
+                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .collect())),
+                big => out.push(Err(big)),
+            }
+        }
+    }
+
+    #[test]
+    fn csv_records_parse_quotes_and_newlines() {
+        let got = records(b"a,\"b,\"\"c\"\"\nd\",e\r\n\nx,y", 1 << 20, 100);
+        assert_eq!(
+            got,
+            vec![
+                Ok(vec!["a".into(), "b,\"c\"\nd".into(), "e".into()]),
+                Ok(vec!["x".into(), "y".into()]),
+            ]
+        );
+    }
+
+    #[test]
+    fn csv_records_over_a_cap_are_skipped_to_their_end() {
+        let long = "z".repeat(100);
+        let text = format!("a,b\n1,{long},3\n4,5\n6,7,8,9,10\n");
+        let got = records(text.as_bytes(), 50, 4);
+        assert_eq!(got[0], Ok(vec!["a".into(), "b".into()]));
+        assert_eq!(
+            got[1],
+            Err(CsvRecord::TooBig {
+                bytes: 102,
+                fields: 3,
+                longest_field: 100
+            })
+        );
+        assert_eq!(got[2], Ok(vec!["4".into(), "5".into()]));
+        assert!(matches!(got[3], Err(CsvRecord::TooBig { fields: 5, .. })));
+        assert_eq!(got.len(), 4);
+    }
 }

@@ -113,8 +113,9 @@ fn gbk_feige_export_with_a_broken_row() {
     assert_eq!(sink.quarantined[0].source_row, 4);
     assert_eq!(
         sink.quarantined[0].reason,
-        "broken encoding (not valid gb18030)"
+        "broken encoding (neither UTF-8 nor valid gb18030; bad bytes shown as \\xNN)"
     );
+    assert!(sink.quarantined[0].raw.ends_with("买家甲,\\x81 "));
 }
 
 #[test]

@@ -3,6 +3,7 @@
 
 mod csv_props;
 mod formats;
+mod hardening;
 
 use kefu_ingest::{FileSummary, IngestOptions, Record, VecSink, read_file};
 use kefu_model::{MessageRecord, QuarantineRecord};
