@@ -6,6 +6,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::categories::{CategoryClassifier, CategoryScore, Taxonomy};
+use crate::chat_sentiment::ChatSentimentModel;
 use crate::error::TextError;
 use crate::features::char_ngrams;
 use crate::keywords::{KeywordMethod, Segmenter};
@@ -47,7 +48,8 @@ pub struct TextAnalysis {
     pub labels: Vec<String>,
     /// Evidence per category: model score and the rule that fired.
     pub categories: Vec<CategoryScore>,
-    /// P(positive) in [0, 1].
+    /// In [0, 1]: P(positive) of the review model for reviews, the chat model's
+    /// score for chat turns ([`crate::ChatSentiment::score`]); below 0.4 is negative.
     pub sentiment: f32,
     pub sentiment_label: SentimentLabel,
     pub urgent: bool,
@@ -79,6 +81,7 @@ pub fn global() -> &'static Analyzer {
 #[derive(Debug)]
 pub struct Analyzer {
     sentiment: SentimentModel,
+    chat: ChatSentimentModel,
     categories: CategoryClassifier,
     segmenter: OnceLock<Segmenter>,
     options: AnalyzerOptions,
@@ -110,6 +113,7 @@ impl Analyzer {
     ) -> Result<Analyzer, TextError> {
         Ok(Analyzer {
             sentiment,
+            chat: ChatSentimentModel::embedded()?,
             categories,
             segmenter: OnceLock::new(),
             options,
@@ -122,6 +126,15 @@ impl Analyzer {
 
     pub fn set_options(&mut self, options: AnalyzerOptions) {
         self.options = options;
+    }
+
+    /// Replaces the chat sentiment model (a shop's own, from `kefu text train`).
+    pub fn set_chat_model(&mut self, chat: ChatSentimentModel) {
+        self.chat = chat;
+    }
+
+    pub fn chat_model(&self) -> &ChatSentimentModel {
+        &self.chat
     }
 
     pub fn sentiment_model(&self) -> &SentimentModel {
@@ -142,21 +155,44 @@ impl Analyzer {
         self.sentiment.score(text)
     }
 
-    /// Everything about one text.
+    /// Three-class sentiment of one customer chat turn.
+    pub fn chat_sentiment(&self, text: &str) -> crate::ChatSentiment {
+        self.chat.predict(&self.sentiment, text)
+    }
+
+    /// Everything about one review, survey comment or other free text (the
+    /// review sentiment model).
     pub fn analyze(&self, text: &str) -> TextAnalysis {
+        self.analyze_as(text, false)
+    }
+
+    /// Everything about one customer chat turn (the chat sentiment model;
+    /// categories and urgency as for reviews).
+    pub fn analyze_chat(&self, text: &str) -> TextAnalysis {
+        self.analyze_as(text, true)
+    }
+
+    fn analyze_as(&self, text: &str, chat: bool) -> TextAnalysis {
         let norm = normalize(text);
         let mut ngrams = Vec::with_capacity(norm.text.len());
         char_ngrams(&norm.text, &mut ngrams);
-        let sentiment = self.sentiment.score_features(&ngrams, &norm.emoticons);
+        let review = self.sentiment.score_features(&ngrams, &norm.emoticons);
+        let (sentiment, sentiment_label) = if chat {
+            let c = self.chat.predict_features(&norm.text, &ngrams, review);
+            (c.score(), c.label)
+        } else {
+            (review, SentimentLabel::from_score(review))
+        };
         let spam = spam(&norm.text);
         let (mut labels, categories) =
             self.categories
-                .classify_with_sentiment(&norm.text, &ngrams, Some(sentiment));
+                .classify_with_sentiment(&norm.text, &ngrams, Some(review));
         if spam.is_some() {
             // Spam is not a complaint.
             labels = vec![crate::categories::OTHER.to_string()];
         }
-        let urgency_reasons = urgency(&norm.text, sentiment);
+        // Urgency's "very negative" is calibrated on the review score.
+        let urgency_reasons = urgency(&norm.text, review);
         let pii = pii::detect(text);
         let masked = pii::mask_matches(text, &pii);
         let keywords = if self.options.keywords > 0 {
@@ -185,7 +221,7 @@ impl Analyzer {
             labels,
             categories,
             sentiment,
-            sentiment_label: SentimentLabel::from_score(sentiment),
+            sentiment_label,
             urgent: !urgency_reasons.is_empty(),
             urgency_reasons,
             keywords,
@@ -198,6 +234,17 @@ impl Analyzer {
             let _ = self.segmenter();
         }
         texts.par_iter().map(|t| self.analyze(t.as_ref())).collect()
+    }
+
+    /// [`Analyzer::analyze_chat`] over many turns in parallel (rayon); same order.
+    pub fn analyze_batch_chat<S: AsRef<str> + Sync>(&self, texts: &[S]) -> Vec<TextAnalysis> {
+        if self.options.keywords > 0 {
+            let _ = self.segmenter();
+        }
+        texts
+            .par_iter()
+            .map(|t| self.analyze_chat(t.as_ref()))
+            .collect()
     }
 }
 

@@ -255,6 +255,8 @@ pub struct EvalReport {
     pub pii_errors: Vec<String>,
     /// (tp, fp, fn) of `urgent` on the labelled set.
     pub urgency: Option<(usize, usize, usize)>,
+    /// Three-class chat sentiment, cross-validated on the labelled chat turns.
+    pub chat: Option<crate::chat_sentiment::ChatEval>,
 }
 
 /// Runs all evaluations; sections whose data is missing are skipped.
@@ -277,12 +279,20 @@ pub fn run_all(
         pii_cases: pii.cases,
         pii_errors: pii.errors.clone(),
         urgency: None,
+        chat: None,
     };
     if let Some(d) = data_dir {
         report.sentiment = Some(eval_sentiment(model, d)?);
         let items = load_labeled_complaints(d)?;
         report.categories = Some(eval_categories(&items, folds, Some(model))?);
         report.urgency = Some(eval_urgency(model, &items));
+        let turns = crate::chat_sentiment::load_chat_turns(d)?;
+        report.chat = Some(crate::chat_sentiment::cross_validate(
+            &turns,
+            model,
+            crate::tools::CHAT_FOLDS,
+            crate::tools::CHAT_REPEATS,
+        )?);
     }
     Ok(report)
 }

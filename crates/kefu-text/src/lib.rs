@@ -8,6 +8,7 @@
 
 pub mod analyzer;
 pub mod categories;
+pub mod chat_sentiment;
 pub mod data;
 pub mod error;
 pub mod eval;
@@ -25,6 +26,7 @@ pub mod urgency;
 
 pub use analyzer::{Analyzer, AnalyzerOptions, TextAnalysis, global};
 pub use categories::{CategoryClassifier, Taxonomy, primary_category};
+pub use chat_sentiment::{ChatSentiment, ChatSentimentModel};
 pub use error::TextError;
 pub use keywords::{KeywordMethod, KeywordTrend, Segmenter};
 pub use normalize::{Normalized, normalize};

@@ -11,6 +11,7 @@ use serde::{Serialize, Serializer};
 
 use crate::analyzer::{Analyzer, AnalyzerOptions};
 use crate::categories::{CategoryClassifier, Taxonomy};
+use crate::chat_sentiment::{ChatEval, ChatSentimentModel};
 use crate::eval::EvalReport;
 use crate::keywords::{KeywordMethod, KeywordTrend, Segmenter};
 use crate::pii::PiiKind;
@@ -24,6 +25,8 @@ pub struct ToolOptions {
     pub categories: Option<PathBuf>,
     /// A sentiment model written by [`retrain_sentiment`] instead of the embedded one.
     pub sentiment_model: Option<PathBuf>,
+    /// A chat sentiment model written by [`retrain_chat_sentiment`].
+    pub chat_model: Option<PathBuf>,
     /// Keywords per text.
     pub keywords: usize,
     pub keyword_method: KeywordMethod,
@@ -47,14 +50,20 @@ pub fn load_analyzer(options: &ToolOptions) -> anyhow::Result<Analyzer> {
         t.merge(extra);
         categories = CategoryClassifier::new(t, categories.model().cloned())?;
     }
-    Ok(Analyzer::with_parts(
+    let mut analyzer = Analyzer::with_parts(
         sentiment,
         categories,
         AnalyzerOptions {
             keywords: options.keywords,
             keyword_method: options.keyword_method,
         },
-    )?)
+    )?;
+    if let Some(p) = &options.chat_model {
+        analyzer.set_chat_model(ChatSentimentModel::from_bytes(
+            &std::fs::read(p).with_context(|| format!("reading {}", p.display()))?,
+        )?);
+    }
+    Ok(analyzer)
 }
 
 /// Four decimals are all a score carries; more is noise in a JSON line.
@@ -82,7 +91,7 @@ pub struct Classification<'a> {
     /// Urgency reasons as `kind:matched`.
     pub reasons: Vec<String>,
     pub keywords: Vec<String>,
-    /// P(positive); serialised to four decimals.
+    /// In [0, 1] (P(positive) for reviews); serialised to four decimals.
     #[serde(serialize_with = "round4")]
     pub sentiment: f32,
     pub sentiment_label: SentimentLabel,
@@ -91,11 +100,21 @@ pub struct Classification<'a> {
     pub spam: Option<SpamReason>,
 }
 
-/// Everything about each text in one pass (rayon), for triaging a file of messages.
-pub fn classify<'a>(analyzer: &Analyzer, texts: &'a [String]) -> Vec<Classification<'a>> {
+/// Everything about each text in one pass (rayon), for triaging a file of messages;
+/// `chat` reads them as customer chat turns (the chat sentiment model).
+pub fn classify<'a>(
+    analyzer: &Analyzer,
+    texts: &'a [String],
+    chat: bool,
+) -> Vec<Classification<'a>> {
+    let results = if chat {
+        analyzer.analyze_batch_chat(texts)
+    } else {
+        analyzer.analyze_batch(texts)
+    };
     texts
         .iter()
-        .zip(analyzer.analyze_batch(texts))
+        .zip(results)
         .map(|(text, r)| Classification {
             text,
             reasons: r.reasons(),
@@ -109,27 +128,40 @@ pub fn classify<'a>(analyzer: &Analyzer, texts: &'a [String]) -> Vec<Classificat
         .collect()
 }
 
-/// `kefu text sentiment`: one text's P(positive) and label.
+/// `kefu text sentiment`: one text's score (P(positive) for reviews) and label.
 #[derive(Debug, Clone, Serialize)]
 pub struct SentimentScore<'a> {
     pub text: &'a str,
-    /// P(positive); serialised to four decimals.
+    /// In [0, 1], below 0.4 negative, from 0.6 positive; four decimals.
     #[serde(serialize_with = "round4")]
     pub score: f32,
     pub label: SentimentLabel,
 }
 
-/// Sentiment alone (rayon), much faster than [`classify`] for large files.
-pub fn sentiment<'a>(analyzer: &Analyzer, texts: &'a [String]) -> Vec<SentimentScore<'a>> {
-    let scores: Vec<f32> = texts.par_iter().map(|t| analyzer.sentiment(t)).collect();
+/// Sentiment alone (rayon), much faster than [`classify`] for large files: the
+/// review model, or with `chat` the three-class chat model (score on the same
+/// [0, 1] scale, label from the model).
+pub fn sentiment<'a>(
+    analyzer: &Analyzer,
+    texts: &'a [String],
+    chat: bool,
+) -> Vec<SentimentScore<'a>> {
+    let scores: Vec<(f32, SentimentLabel)> = texts
+        .par_iter()
+        .map(|t| {
+            if chat {
+                let c = analyzer.chat_sentiment(t);
+                (c.score(), c.label)
+            } else {
+                let p = analyzer.sentiment(t);
+                (p, SentimentLabel::from_score(p))
+            }
+        })
+        .collect();
     texts
         .iter()
         .zip(scores)
-        .map(|(text, score)| SentimentScore {
-            text,
-            score,
-            label: SentimentLabel::from_score(score),
-        })
+        .map(|(text, (score, label))| SentimentScore { text, score, label })
         .collect()
 }
 
@@ -275,4 +307,64 @@ pub fn retrain_categories(data_dir: &Path, out_dir: &Path) -> anyhow::Result<Pat
     let path = out_dir.join("categories.kfm");
     std::fs::write(&path, m.to_bytes()?)?;
     Ok(path)
+}
+
+/// A chat sentiment model written by [`retrain_chat_sentiment`], with the
+/// cross-validated figures of the same training recipe.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChatTraining {
+    /// Where `chat_sentiment.kfm` was written.
+    pub path: PathBuf,
+    pub turns: usize,
+    pub eval: ChatEval,
+}
+
+/// Cross-validation folds and repeats of the chat model's figures.
+pub const CHAT_FOLDS: usize = 5;
+/// See [`CHAT_FOLDS`].
+pub const CHAT_REPEATS: usize = 5;
+
+/// Fits the chat sentiment model on all labelled chat turns of `data_dir` (the
+/// review model's scores as features), cross-validates the same recipe, records
+/// the figures in the model's metadata and writes `chat_sentiment.kfm`.
+pub fn retrain_chat_sentiment(
+    data_dir: &Path,
+    review_model: Option<&Path>,
+    out_dir: &Path,
+) -> anyhow::Result<ChatTraining> {
+    std::fs::create_dir_all(out_dir)?;
+    let review = match review_model {
+        Some(p) => SentimentModel::from_bytes(&std::fs::read(p)?)?,
+        None => SentimentModel::embedded()?,
+    };
+    let turns = crate::chat_sentiment::load_chat_turns(data_dir)?;
+    let eval = crate::chat_sentiment::cross_validate(&turns, &review, CHAT_FOLDS, CHAT_REPEATS)?;
+    let meta = BTreeMap::from([
+        ("kind".to_string(), "chat_sentiment".to_string()),
+        (
+            "train_sources".to_string(),
+            "sentiment/ecd_cs_turns_dev.jsonl".to_string(),
+        ),
+        ("train_turns".to_string(), turns.len().to_string()),
+        (
+            "cv".to_string(),
+            format!(
+                "{CHAT_REPEATS}x{CHAT_FOLDS}-fold: accuracy {:.3}, macro-F1 {:.3}, F1 neg {:.3} neu {:.3} pos {:.3}, neutral as negative {:.3}",
+                eval.accuracy,
+                eval.macro_f1,
+                eval.f1[0],
+                eval.f1[1],
+                eval.f1[2],
+                eval.neutral_as_negative
+            ),
+        ),
+    ]);
+    let model = ChatSentimentModel::train(&turns, &review, meta)?;
+    let path = out_dir.join("chat_sentiment.kfm");
+    std::fs::write(&path, model.to_bytes()?)?;
+    Ok(ChatTraining {
+        path,
+        turns: turns.len(),
+        eval,
+    })
 }

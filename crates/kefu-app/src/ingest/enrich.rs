@@ -3,7 +3,8 @@
 
 use kefu_model::{MessageRecord, ReviewRecord, Sender, SurveyRecord};
 
-/// Customer messages get categories, sentiment, urgency and a PII-masked copy;
+/// Customer messages get categories, three-class chat sentiment, urgency and a
+/// PII-masked copy;
 /// other senders get the masked copy (agents repeat phone numbers and addresses).
 pub(crate) fn enrich_messages(a: &kefu_text::Analyzer, rows: &mut [MessageRecord]) {
     let idx: Vec<usize> = (0..rows.len())
@@ -11,7 +12,7 @@ pub(crate) fn enrich_messages(a: &kefu_text::Analyzer, rows: &mut [MessageRecord
         .collect();
     let results = {
         let texts: Vec<&str> = idx.iter().map(|&i| rows[i].text_raw.as_str()).collect();
-        a.analyze_batch(&texts)
+        a.analyze_batch_chat(&texts)
     };
     for (i, r) in idx.into_iter().zip(results) {
         let m = &mut rows[i];

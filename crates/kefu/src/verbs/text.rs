@@ -50,6 +50,13 @@ pub struct LineArgs {
     /// A sentiment model written by `kefu text train` instead of the embedded one.
     #[arg(long, value_name = "FILE")]
     pub model: Option<PathBuf>,
+    /// The lines are customer chat turns: three-class chat sentiment (neutral
+    /// questions and requests are not negative) instead of the review model.
+    #[arg(long)]
+    pub chat: bool,
+    /// A chat sentiment model written by `kefu text train` instead of the embedded one.
+    #[arg(long, value_name = "FILE")]
+    pub chat_model: Option<PathBuf>,
     /// Keywords per text.
     #[arg(short = 'k', long, default_value_t = 5)]
     pub top: usize,
@@ -63,6 +70,7 @@ impl LineArgs {
         tools::load_analyzer(&ToolOptions {
             categories: self.categories.clone(),
             sentiment_model: self.model.clone(),
+            chat_model: self.chat_model.clone(),
             keywords,
             keyword_method: self.method.into(),
         })
@@ -73,7 +81,7 @@ impl LineArgs {
 pub enum TextCommand {
     /// Complaint categories, urgency, sentiment, spam and keywords per line.
     Classify(LineArgs),
-    /// P(positive) and negative/neutral/positive per line.
+    /// Score in [0, 1] and negative/neutral/positive per line (`--chat` for chat turns).
     Sentiment(LineArgs),
     /// TF-IDF (or TextRank) keywords per line.
     Keywords(LineArgs),
@@ -122,9 +130,16 @@ pub enum TextCommand {
         /// Where to write `sentiment.kfm` and `categories.kfm`.
         #[arg(long, default_value = ".")]
         out_dir: PathBuf,
-        /// Only retrain the sentiment model.
+        /// Only retrain the sentiment models (review and chat).
         #[arg(long)]
         sentiment_only: bool,
+        /// Only retrain the chat sentiment model (on the labelled chat turns, with
+        /// the review model of `--model` or the embedded one).
+        #[arg(long)]
+        chat_only: bool,
+        /// The review model whose scores the chat model reads.
+        #[arg(long, value_name = "FILE")]
+        model: Option<PathBuf>,
     },
 }
 
@@ -168,7 +183,7 @@ fn run_to(args: TextArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         TextCommand::Classify(a) => {
             let analyzer = a.analyzer(a.top)?;
             for chunk in read_lines(a.input.as_deref())?.chunks(8192) {
-                for r in tools::classify(&analyzer, chunk) {
+                for r in tools::classify(&analyzer, chunk, a.chat) {
                     if a.json {
                         json_line(out, &r)?;
                     } else {
@@ -198,7 +213,7 @@ fn run_to(args: TextArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         TextCommand::Sentiment(a) => {
             let analyzer = a.analyzer(0)?;
             let lines = read_lines(a.input.as_deref())?;
-            for s in tools::sentiment(&analyzer, &lines) {
+            for s in tools::sentiment(&analyzer, &lines, a.chat) {
                 if a.json {
                     json_line(out, &s)?;
                 } else {
@@ -285,17 +300,26 @@ fn run_to(args: TextArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             reviews,
             out_dir,
             sentiment_only,
+            chat_only,
+            model,
         } => {
-            let s = tools::retrain_sentiment(&data_dir, &reviews, &out_dir)?;
-            eprintln!(
-                "sentiment: {} train / {} held-out texts ({} duplicates merged, {} conflicting dropped)",
-                s.train, s.held_out, s.duplicates, s.conflicting
-            );
-            for (k, v) in &s.meta {
-                eprintln!("  {k}: {v}");
+            let mut review = model;
+            if !chat_only {
+                let s = tools::retrain_sentiment(&data_dir, &reviews, &out_dir)?;
+                eprintln!(
+                    "sentiment: {} train / {} held-out texts ({} duplicates merged, {} conflicting dropped)",
+                    s.train, s.held_out, s.duplicates, s.conflicting
+                );
+                for (k, v) in &s.meta {
+                    eprintln!("  {k}: {v}");
+                }
+                writeln!(out, "wrote {}", s.path.display())?;
+                review = Some(s.path);
             }
-            writeln!(out, "wrote {}", s.path.display())?;
-            if !sentiment_only {
+            let c = tools::retrain_chat_sentiment(&data_dir, review.as_deref(), &out_dir)?;
+            eprint!("{}", chat_text(&c.eval));
+            writeln!(out, "wrote {}", c.path.display())?;
+            if !sentiment_only && !chat_only {
                 let p = tools::retrain_categories(&data_dir, &out_dir)?;
                 writeln!(out, "wrote {}", p.display())?;
             }
@@ -322,6 +346,10 @@ fn eval_text(r: &EvalReport, show_errors: bool) -> String {
         for (k, n, a) in &se.by_category {
             let _ = writeln!(s, "    {k:<20} {n:>7} {a:>9.4}");
         }
+        let _ = writeln!(s);
+    }
+    if let Some(ce) = &r.chat {
+        s.push_str(&chat_text(ce));
         let _ = writeln!(s);
     }
     if let Some(ce) = &r.categories {
@@ -373,6 +401,56 @@ fn eval_text(r: &EvalReport, show_errors: bool) -> String {
     if let Some((tp, fp, fn_)) = r.urgency {
         let _ = writeln!(s);
         let _ = writeln!(s, "Urgency on the labelled set: tp {tp}, fp {fp}, fn {fn_}");
+    }
+    s
+}
+
+/// The chat sentiment table of `kefu text eval` and `kefu text train`.
+fn chat_text(e: &kefu_text::chat_sentiment::ChatEval) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "Chat sentiment — {} labelled customer turns, {}-fold stratified cross-validation × {} repeats",
+        e.turns, e.folds, e.repeats
+    );
+    let _ = writeln!(
+        s,
+        "  {:<22} {:>8} {:>8} {:>7} {:>7} {:>7} {:>11}",
+        "model", "accuracy", "macro-F1", "F1 neg", "F1 neu", "F1 pos", "neu → neg"
+    );
+    let row = |s: &mut String, name: &str, a: f64, m: f64, f: [f64; 3], nn: f64| {
+        let _ = writeln!(
+            s,
+            "  {name:<22} {a:>8.3} {m:>8.3} {:>7.3} {:>7.3} {:>7.3} {:>10.1}%",
+            f[0],
+            f[1],
+            f[2],
+            nn * 100.0
+        );
+    };
+    row(
+        &mut s,
+        "chat (3-class)",
+        e.accuracy,
+        e.macro_f1,
+        e.f1,
+        e.neutral_as_negative,
+    );
+    let b = &e.review_baseline;
+    row(
+        &mut s,
+        "review model, 0.4/0.6",
+        b.accuracy,
+        b.macro_f1,
+        b.f1,
+        b.neutral_as_negative,
+    );
+    let _ = writeln!(
+        s,
+        "  confusion over the repeats (rows gold neg/neu/pos, columns predicted):"
+    );
+    for (name, r) in ["neg", "neu", "pos"].iter().zip(&e.confusion) {
+        let _ = writeln!(s, "    {name} {:>6} {:>6} {:>6}", r[0], r[1], r[2]);
     }
     s
 }
