@@ -2,9 +2,12 @@
 //! the dashboard's complaints page, both from the kefu-text columns written at
 //! ingest (categories, sentiment, urgency on customer messages and survey comments).
 //!
-//! Conversations carry a category when any of their customer messages does (first
-//! care cycle, so a reopened conversation is counted once). Negative means a
-//! sentiment below [`NEGATIVE_BELOW`], the threshold kefu-text labels by.
+//! Each conversation counts once, under its primary category (METRICS.md: the most
+//! frequent non-`other` label of its customer messages; first care cycle, so a
+//! reopened conversation is counted once), so the shares sum to 100 % and `other`
+//! holds only conversations nothing else applies to. Negative means a sentiment
+//! below [`NEGATIVE_BELOW`], the threshold kefu-text labels by (customer chat is
+//! read by the three-class chat model).
 
 use crate::fact_batches::CONVERSATIONS_TABLE;
 use crate::query::{ReportQuery, Result, lit};
@@ -27,9 +30,10 @@ const URGENT_ITEMS: usize = 50;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CategoryShare {
     pub category: String,
-    /// Conversations (first care cycle) whose customer messages carry the category.
+    /// Conversations (first care cycle) whose primary category this is.
     pub conversations: i64,
-    /// Of all conversations in the period (a conversation can have several).
+    /// Of the period's conversations with labelled customer messages; the shares
+    /// of all categories sum to 1.
     pub share: Option<f64>,
     /// Of the customer messages carrying the category, the share that is negative.
     pub negative_share: Option<f64>,
@@ -306,26 +310,26 @@ fn split_labels(v: &Option<String>) -> impl Iterator<Item = &str> {
         .filter(|x| !x.is_empty())
 }
 
-/// Conversations (first care cycle) per complaint category, most first. Grouped by
-/// the label list as stored (few distinct lists) and split here: one pass gives
-/// the total and every category.
+/// Conversations (first care cycle) per primary category, most first; shares of
+/// the conversations that have one.
 async fn conversation_categories(
     ctx: &SessionContext,
     q: &ReportQuery,
 ) -> Result<Vec<CategoryShare>> {
     let w = q.conversation_filter();
-    let lists = text_rows(
+    let rows = text_rows(
         ctx,
         format!(
-            "SELECT categories, COUNT(*) FROM {CONVERSATIONS_TABLE}
-             WHERE {w} AND cycle = 0 GROUP BY categories"
+            "SELECT primary_category, COUNT(*) FROM {CONVERSATIONS_TABLE}
+             WHERE {w} AND cycle = 0 AND primary_category IS NOT NULL
+             GROUP BY primary_category"
         ),
     )
     .await?;
-    let total: i64 = lists.iter().map(|r| int(&r[1])).sum();
+    let total: i64 = rows.iter().map(|r| int(&r[1])).sum();
     let mut per: BTreeMap<&str, i64> = BTreeMap::new();
-    for r in &lists {
-        for k in split_labels(&r[0]) {
+    for r in &rows {
+        if let Some(k) = r[0].as_deref() {
             *per.entry(k).or_default() += int(&r[1]);
         }
     }
@@ -541,6 +545,19 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
+    }
+
+    /// The facts' copies of kefu-text's constants agree with kefu-text.
+    #[test]
+    fn fact_constants_match_kefu_text() {
+        assert_eq!(
+            crate::fact_builder::OTHER_CATEGORY,
+            kefu_text::categories::OTHER
+        );
+        assert_eq!(
+            crate::fact_builder::NEGATIVE_SENTIMENT_BELOW,
+            super::NEGATIVE_BELOW
+        );
     }
 
     /// Counted from the latest day: 11-12 has 2, with 11-11 3 ≥ 3 → D = 11-11, two

@@ -292,6 +292,21 @@ fn conversation_cols() -> Vec<Col<ConversationFact>> {
         col("categories", S, true, |r| {
             so(r, |x| x.categories.as_deref())
         }),
+        col("primary_category", S, true, |r| {
+            so(r, |x| x.primary_category.as_deref())
+        }),
+        // Nullable so a stored table gains the column (then the facts are rebuilt).
+        col("complaint", B, true, |r| bo(r, |x| Some(x.complaint))),
+        col("min_sentiment", F, true, |r| f64o(r, |x| x.min_sentiment)),
+        col("final_sentiment", F, true, |r| {
+            f64o(r, |x| x.final_sentiment)
+        }),
+        col("conv_min_sentiment", F, true, |r| {
+            f64o(r, |x| x.conv_min_sentiment)
+        }),
+        col("conv_final_sentiment", F, true, |r| {
+            f64o(r, |x| x.conv_final_sentiment)
+        }),
         col("customer_senders", S, true, |r| {
             so(r, |x| x.customer_senders.as_deref())
         }),
@@ -360,6 +375,10 @@ fn round_cols() -> Vec<Col<RoundFact>> {
         col("categories", S, true, |r| {
             so(r, |x| x.categories.as_deref())
         }),
+        col("customer_sentiment", F, true, |r| {
+            f64o(r, |x| x.customer_sentiment)
+        }),
+        col("next_sentiment", F, true, |r| f64o(r, |x| x.next_sentiment)),
         col(PARTITION_COLUMN, S, false, |r| {
             owned(r, |x| month_of(x.conv_local_date))
         }),

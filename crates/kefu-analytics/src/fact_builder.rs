@@ -139,6 +139,10 @@ struct Round {
     kind: RoundKind,
     reply_ts: Option<DateTime<Utc>>,
     agent: Option<String>,
+    /// Sentiment of the round's first customer message, and the lowest of its
+    /// messages (kefu-text's score; None when none was read).
+    first_sentiment: Option<f64>,
+    min_sentiment: Option<f64>,
 }
 
 /// What one walk over a cycle's messages finds.
@@ -178,6 +182,7 @@ fn walk(msgs: &[&MessageRecord]) -> CycleWalk {
                     Some(r) => {
                         r.last = m.ts;
                         r.n += 1;
+                        r.min_sentiment = min_opt(r.min_sentiment, sentiment_of(m));
                     }
                     None => {
                         open = Some(Round {
@@ -188,6 +193,8 @@ fn walk(msgs: &[&MessageRecord]) -> CycleWalk {
                             reply_ts: None,
                             // An unanswered round is credited to whoever was serving.
                             agent: serving.clone(),
+                            first_sentiment: sentiment_of(m),
+                            min_sentiment: sentiment_of(m),
                         })
                     }
                 }
@@ -235,6 +242,64 @@ fn walk(msgs: &[&MessageRecord]) -> CycleWalk {
         w.rounds.push(r);
     }
     w
+}
+
+/// kefu-text's catch-all category (`kefu_text::categories::OTHER`; the facts
+/// build without kefu-text, and a test in `complaints` keeps the two equal).
+pub const OTHER_CATEGORY: &str = "other";
+/// kefu-text's negative threshold (`kefu_text::sentiment::NEGATIVE_BELOW`).
+pub const NEGATIVE_SENTIMENT_BELOW: f64 = 0.4_f32 as f64;
+
+/// A customer message's sentiment score, when kefu-text read it.
+fn sentiment_of(m: &MessageRecord) -> Option<f64> {
+    m.sentiment.filter(|s| s.is_finite()).map(f64::from)
+}
+
+fn min_opt(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+/// Conversation sentiment (METRICS.md): the minimum and the final (last read)
+/// sentiment over the customer messages of `msgs`.
+fn sentiment_min_final(msgs: &[&MessageRecord]) -> (Option<f64>, Option<f64>) {
+    let mut min = None;
+    let mut last = None;
+    for m in msgs.iter().filter(|m| m.sender == Sender::Customer) {
+        if let Some(s) = sentiment_of(m) {
+            min = min_opt(min, Some(s));
+            last = Some(s);
+        }
+    }
+    (min, last)
+}
+
+/// Primary category (METRICS.md): the most frequent non-`other` label over the
+/// customer messages, ties to the label that appeared first; `other` when the
+/// messages carry only `other`; None when none carries a label.
+fn primary_category(msgs: &[&MessageRecord]) -> Option<String> {
+    let mut counts: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    let mut any = false;
+    let mut order = 0usize;
+    for m in msgs.iter().filter(|m| m.sender == Sender::Customer) {
+        for l in &m.categories {
+            any = true;
+            if l == OTHER_CATEGORY {
+                continue;
+            }
+            let e = counts.entry(l.as_str()).or_insert((0, order));
+            e.0 += 1;
+            order += 1;
+        }
+    }
+    counts
+        .into_iter()
+        .max_by(|a, b| a.1.0.cmp(&b.1.0).then(b.1.1.cmp(&a.1.1)))
+        .map(|(l, _)| l.to_string())
+        .or_else(|| any.then(|| OTHER_CATEGORY.to_string()))
 }
 
 /// Complaint categories of a conversation's messages, sorted and comma-separated.
@@ -522,8 +587,14 @@ fn build_group_refs(
             .iter()
             .any(|d| inquiry_by_day.get(d).is_some_and(|i| i.converted));
 
+        let primary = primary_category(&conv.msgs);
+        let (conv_min, conv_final) = sentiment_min_final(&conv.msgs);
+        let complaint = conv_min.is_some_and(|s| s < NEGATIVE_SENTIMENT_BELOW)
+            || primary.as_deref().is_some_and(|p| p != OTHER_CATEGORY);
+
         let first_msg = conv.msgs[0];
         for (k, (cmsgs, w)) in conv.cycles.iter().enumerate() {
+            let (cycle_min, cycle_final) = sentiment_min_final(cmsgs);
             let cstart = cmsgs[0].ts;
             let cend = cmsgs[cmsgs.len() - 1].ts;
             let outbound = w.first_substantive == Some(Class::Human);
@@ -564,7 +635,11 @@ fn build_group_refs(
             let mut window_rounds = 0;
             let mut three_min_rounds = 0;
             for (ri, r) in w.rounds.iter().enumerate() {
-                let rf = round_fact(conv, k, ri, r, cfg, clock, &shop, &customer);
+                let mut rf = round_fact(conv, k, ri, r, cfg, clock, &shop, &customer);
+                // What the customer wrote next, after this round's human reply.
+                if r.kind == RoundKind::Human {
+                    rf.next_sentiment = w.rounds.get(ri + 1).and_then(|n| n.first_sentiment);
+                }
                 if let Some(ok) = rf.three_min_ok {
                     window_rounds += 1;
                     three_min_rounds += ok as i64;
@@ -644,6 +719,12 @@ fn build_group_refs(
                 converted,
                 product_ids: product_ids.clone(),
                 categories: categories_of(&conv.msgs),
+                primary_category: primary.clone(),
+                complaint,
+                min_sentiment: cycle_min,
+                final_sentiment: cycle_final,
+                conv_min_sentiment: conv_min,
+                conv_final_sentiment: conv_final,
                 customer_messages: w.customer_messages,
                 agent_messages: w.human.len() as i64,
                 bot_messages: w.bot_messages,
@@ -723,6 +804,8 @@ fn round_fact(
         three_min_ok: (starts_in_window && r.kind != RoundKind::Bot)
             .then(|| within(THREE_MIN_SECS) == Some(true)),
         categories: categories_of(&conv.msgs),
+        customer_sentiment: r.min_sentiment,
+        next_sentiment: None,
     }
 }
 

@@ -111,6 +111,19 @@ pub struct ConversationFact {
     pub product_ids: Option<String>,
     /// Complaint categories of the customer messages (sorted, comma-separated).
     pub categories: Option<String>,
+    /// Conversation-level primary category (METRICS.md): the most frequent
+    /// non-`other` label of its customer messages (ties: the earliest); `other`
+    /// only when nothing else applies; None without labelled messages.
+    pub primary_category: Option<String>,
+    /// Conversation-level complaint (METRICS.md): a negative customer message or a
+    /// primary category other than `other`.
+    pub complaint: bool,
+    /// Lowest and last customer sentiment of this cycle, and of the whole
+    /// conversation (METRICS.md conversation sentiment; below 0.4 is negative).
+    pub min_sentiment: Option<f64>,
+    pub final_sentiment: Option<f64>,
+    pub conv_min_sentiment: Option<f64>,
+    pub conv_final_sentiment: Option<f64>,
     /// Every customer who sent a message in this cycle (sorted, comma-separated;
     /// `customer_id`, or the conversation id when it is null): a thread that a second
     /// customer joins lists both, and 咨询人数 counts them all (METRICS.md).
@@ -167,6 +180,12 @@ pub struct RoundFact {
     pub three_min_ok: Option<bool>,
     /// The conversation's complaint categories (for breakdowns without a join).
     pub categories: Option<String>,
+    /// Lowest sentiment of the round's customer messages.
+    pub customer_sentiment: Option<f64>,
+    /// Human rounds: sentiment of the customer's next message after the reply
+    /// (the next round's first), None when the customer wrote nothing more — did
+    /// the customer calm down?
+    pub next_sentiment: Option<f64>,
 }
 
 /// One row per 询单 unit: customer × shop × consultation day (shop time).

@@ -190,6 +190,38 @@ fn body_text(out: &mut String, b: &Body) {
             ("客单价 Avg order value", num(v.avg_order_value, 2)),
         ],
     );
+    let s = &b.sentiment;
+    block(
+        out,
+        "客户情绪 Customer sentiment",
+        &[
+            (
+                "负面会话 Negative conversations",
+                format!("{} ({})", s.negative, pct(s.negative_rate)),
+            ),
+            (
+                "结束时仍负面 Ended negative",
+                format!("{} ({})", s.ended_negative, pct(s.ended_negative_rate)),
+            ),
+            (
+                "投诉会话 Complaints",
+                format!("{} ({})", s.complaints, pct(s.complaint_rate)),
+            ),
+            (
+                "负面后安抚 Calmed after reply",
+                format!(
+                    "{} / {} ({})",
+                    s.calmed,
+                    s.replies_to_negative,
+                    pct(s.calmed_rate)
+                ),
+            ),
+            (
+                "回复后情感均值 Mean after reply",
+                num(s.after_reply_mean, 2),
+            ),
+        ],
+    );
 }
 
 impl Report {

@@ -16,6 +16,8 @@
 //!   breakdown, complaints, meta), [`conversations`] (drill-down lists and
 //!   transcripts), [`volume`] (hourly volume for forecasting, simulation arrivals),
 //!   [`maintenance`] (status, quarantine, optimize, vacuum, rebuild).
+//! * [`text`]: the data directory's taxonomy and text models (`[text]` in
+//!   kefu.toml), applied at ingest, and relabelling the stored texts after a change.
 
 mod app;
 pub mod config;
@@ -27,6 +29,7 @@ pub mod ingest;
 pub mod maintenance;
 mod session;
 pub mod sql;
+pub mod text;
 pub mod views;
 pub mod volume;
 

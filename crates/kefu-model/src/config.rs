@@ -230,6 +230,9 @@ pub fn parse_tz(name: &str) -> Result<Tz, ConfigError> {
 pub struct Config {
     defaults: toml::Table,
     shops: BTreeMap<String, toml::Table>,
+    /// `[text]`: the data directory's taxonomy and text models (read by kefu-app;
+    /// kept here verbatim so `kefu config set` writes it back).
+    text: toml::Table,
 }
 
 impl Config {
@@ -257,12 +260,21 @@ impl Config {
             None => {}
             Some(_) => return Err(ConfigError::Toml("[shops] must be a table".into())),
         }
+        let text = match root.remove("text") {
+            Some(toml::Value::Table(t)) => t,
+            None => toml::Table::new(),
+            Some(_) => return Err(ConfigError::Toml("[text] must be a table".into())),
+        };
         if let Some(k) = root.keys().next() {
             return Err(ConfigError::Toml(format!(
-                "unknown top-level key '{k}' (expected [defaults] and [shops.<id>])"
+                "unknown top-level key '{k}' (expected [defaults], [shops.<id>] and [text])"
             )));
         }
-        let cfg = Config { defaults, shops };
+        let cfg = Config {
+            defaults,
+            shops,
+            text,
+        };
         cfg.shop("")?;
         for s in cfg.shops.keys() {
             cfg.shop(s)?;
@@ -284,6 +296,11 @@ impl Config {
         cfg.tz()?;
         cfg.assessment_window.validate()?;
         Ok(cfg)
+    }
+
+    /// The `[text]` table (taxonomy and text models; empty when absent).
+    pub fn text(&self) -> &toml::Table {
+        &self.text
     }
 
     /// Shops that have a table of their own.
@@ -319,6 +336,9 @@ impl Config {
         }
         if !shops.is_empty() {
             root.insert("shops".into(), toml::Value::Table(shops));
+        }
+        if !self.text.is_empty() {
+            root.insert("text".into(), toml::Value::Table(self.text.clone()));
         }
         toml::to_string_pretty(&root).unwrap_or_default()
     }

@@ -510,6 +510,55 @@ impl SurveyRecord {
     }
 }
 
+impl ReviewRecord {
+    /// Reads stored review rows back (for relabelling).
+    pub fn from_batch(batch: &RecordBatch) -> Result<Vec<ReviewRecord>, BatchError> {
+        let c = Columns::new(batch);
+        let (rid, shop, prod, cust, ts) = (
+            c.str("review_id")?,
+            c.str("shop_id")?,
+            c.str("product_id")?,
+            c.str("customer_id")?,
+            c.ts("ts")?,
+        );
+        let (rating, text, raw, ld, sent) = (
+            c.f64("rating")?,
+            c.str("text")?,
+            c.str("text_raw")?,
+            c.date("local_date")?,
+            c.f32("sentiment")?,
+        );
+        let (spam, masked, cats, urg, sf, sr) = (
+            c.bool("spam")?,
+            c.str("text_masked")?,
+            c.str("categories")?,
+            c.bool("urgent")?,
+            c.str("source_file")?,
+            c.i64("source_row")?,
+        );
+        Ok((0..batch.num_rows())
+            .map(|i| ReviewRecord {
+                review_id: rid.value(i).to_string(),
+                shop_id: shop.value(i).to_string(),
+                product_id: opt_string(prod, i),
+                customer_id: opt_string(cust, i),
+                ts: instant(ts.value(i)),
+                rating: rating.is_valid(i).then(|| rating.value(i)),
+                text: text.value(i).to_string(),
+                text_raw: raw.value(i).to_string(),
+                local_date: from_date32(ld.value(i)),
+                sentiment: sent.is_valid(i).then(|| sent.value(i)),
+                spam: spam.is_valid(i).then(|| spam.value(i)),
+                text_masked: opt_string(masked, i),
+                categories: split_labels(opt_string(cats, i)),
+                urgent: urg.is_valid(i).then(|| urg.value(i)),
+                source_file: sf.value(i).to_string(),
+                source_row: sr.value(i) as u64,
+            })
+            .collect())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -595,6 +644,31 @@ mod tests {
         }];
         let b = SurveyRecord::to_batch(&surveys).unwrap();
         assert_eq!(SurveyRecord::from_batch(&b).unwrap(), surveys);
+    }
+
+    #[test]
+    fn reviews_read_back() {
+        let t = DateTime::from_timestamp(1_763_000_000, 0).unwrap();
+        let reviews = vec![ReviewRecord {
+            review_id: "r1".into(),
+            shop_id: "s".into(),
+            product_id: Some("p1".into()),
+            customer_id: None,
+            ts: t,
+            rating: Some(2.0),
+            text: "快递太慢".into(),
+            text_raw: "快递太慢".into(),
+            local_date: t.date_naive(),
+            sentiment: Some(0.25),
+            spam: Some(false),
+            text_masked: Some("快递太慢".into()),
+            categories: vec!["logistics".into(), "service".into()],
+            urgent: None,
+            source_file: "r.csv".into(),
+            source_row: 7,
+        }];
+        let b = ReviewRecord::to_batch(&reviews).unwrap();
+        assert_eq!(ReviewRecord::from_batch(&b).unwrap(), reviews);
     }
 
     #[test]

@@ -178,7 +178,13 @@ impl Analyzer {
         char_ngrams(&norm.text, &mut ngrams);
         let review = self.sentiment.score_features(&ngrams, &norm.emoticons);
         let (sentiment, sentiment_label) = if chat {
-            let c = self.chat.predict_features(&norm.text, &ngrams, review);
+            let c = self.chat.predict_features(
+                &self.sentiment,
+                &norm.text,
+                &norm.emoticons,
+                &ngrams,
+                review,
+            );
             (c.score(), c.label)
         } else {
             (review, SentimentLabel::from_score(review))

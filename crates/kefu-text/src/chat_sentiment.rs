@@ -54,6 +54,10 @@ pub struct ChatCues {
     matcher: AhoCorasick,
     /// Per group: hashes of "≥1", "≥2", "≥3 hits".
     hashes: Vec<[u32; 3]>,
+    /// The `question` group, whose absence turns a cue into a statement.
+    question: Option<usize>,
+    /// The `greet` group, counted only in turns that are nothing but a greeting.
+    greet: Option<usize>,
 }
 
 impl ChatCues {
@@ -93,17 +97,50 @@ impl ChatCues {
             .iter()
             .map(|g| [1, 2, 3].map(|n| hash_str(&format!("chat:cue:{g}:{n}"))))
             .collect();
+        let question = groups.iter().position(|g| g == "question");
+        let greet = groups.iter().position(|g| g == "greet");
         Ok(ChatCues {
+            greet,
             groups,
             group_of,
             matcher,
             hashes,
+            question,
         })
     }
 
     /// Group names in file order.
     pub fn groups(&self) -> &[String] {
         &self.groups
+    }
+
+    /// Starting weights `(feature, output, value)` from what each group means: a
+    /// problem, anger or waiting leans negative, thanks positive, questions and
+    /// acknowledgements neutral. The labelled turns then adjust them; without the
+    /// prior a cue word that never occurs in them ("碎了") would count for nothing.
+    pub fn prior(&self, strength: f32) -> Vec<(u32, usize, f32)> {
+        const LEANS: [(&str, usize, f32); 9] = [
+            ("complain", 0, 1.0),
+            ("problem", 0, 1.0),
+            ("delay", 0, 0.7),
+            ("money", 0, 0.5),
+            ("why", 0, 0.5),
+            ("positive", 2, 1.0),
+            ("question", 1, 0.5),
+            ("ack", 1, 0.5),
+            ("greet", 1, 0.3),
+        ];
+        let mut out = Vec::new();
+        for (name, output, w) in LEANS {
+            if let Some(g) = self.groups.iter().position(|x| x == name) {
+                out.push((self.hashes[g][0], output, w * strength));
+                if output == 0 {
+                    // Stated, not asked: surer still.
+                    out.push((statement_hash(self.hashes[g][0]), output, w * strength));
+                }
+            }
+        }
+        out
     }
 
     /// Hit count per group in `text` (normalised), overlapping matches included.
@@ -117,11 +154,31 @@ impl ChatCues {
 
     /// The dense features of one turn, as unit-weight hashed ids appended to `out`.
     pub fn features(&self, text: &str, review_p: f32, out: &mut Vec<u32>) {
-        for (g, n) in self.counts(text).into_iter().enumerate() {
+        let counts = self.counts(text);
+        let end = text
+            .trim_end_matches(|c: char| c.is_whitespace() || c == '~' || c == '.')
+            .chars()
+            .last();
+        let ends_question = matches!(end, Some('?' | '吗' | '呢' | '么'));
+        let asks = ends_question
+            || self
+                .question
+                .is_some_and(|q| counts.get(q).is_some_and(|&n| n > 0));
+        // A greeting before the message proper says nothing about it; a turn that
+        // is only a greeting is neutral, and the cue is for those.
+        let opened = without_openers(text).is_some();
+        for (g, &n) in counts.iter().enumerate() {
+            if opened && Some(g) == self.greet {
+                continue;
+            }
             for (k, h) in self.hashes[g].iter().enumerate() {
                 if n > k {
                     out.push(*h);
                 }
+            }
+            // "会掉色吗" asks about a defect; "掉色了" reports one.
+            if n > 0 && !asks {
+                out.push(statement_hash(self.hashes[g][0]));
             }
         }
         for t in REVIEW_CUTS {
@@ -135,11 +192,7 @@ impl ChatCues {
                 out.push(hash_str(&format!("chat:len>={n}")));
             }
         }
-        let end = text
-            .trim_end_matches(|c: char| c.is_whitespace() || c == '~' || c == '.')
-            .chars()
-            .last();
-        if matches!(end, Some('?' | '吗' | '呢' | '么')) {
+        if ends_question {
             out.push(hash_str("chat:ends-question"));
         }
         let mut run = 0usize;
@@ -152,6 +205,33 @@ impl ChatCues {
             out.push(hash_str("chat:number>=6"));
         }
     }
+}
+
+/// Openers that say nothing about the turn's sentiment; the n-grams skip them so
+/// "你好，…碎了" reads like "…碎了" (the `greet` cue still sees them).
+const OPENERS: [&str; 8] = ["你好", "您好", "在吗", "在么", "亲亲", "亲", "客服", "老板"];
+
+/// `text` without its openers, or None when it has none (or is nothing else).
+fn without_openers(text: &str) -> Option<&str> {
+    let mut rest = text;
+    loop {
+        let t = rest.trim_start_matches(|c: char| {
+            c.is_whitespace() || c.is_ascii_punctuation() || "，。！？～、".contains(c)
+        });
+        match OPENERS.iter().find(|o| t.starts_with(*o)) {
+            Some(o) => rest = &t[o.len()..],
+            None => {
+                rest = t;
+                break;
+            }
+        }
+    }
+    (rest.len() != text.len() && !rest.is_empty()).then_some(rest)
+}
+
+/// The feature "this group's cue in a turn that asks nothing".
+fn statement_hash(group: u32) -> u32 {
+    group.rotate_left(7) ^ 0x5A5A_5A5A
 }
 
 /// One hand-labelled chat turn.
@@ -255,6 +335,8 @@ pub struct ChatTrainParams {
     pub low_confidence_weight: f32,
     /// Weight of the char n-grams against the cue and score features.
     pub ngram_scale: f32,
+    /// Scale of the cue groups' starting weights ([`ChatCues::prior`]; 0 = none).
+    pub prior: f32,
 }
 
 impl Default for ChatTrainParams {
@@ -263,14 +345,15 @@ impl Default for ChatTrainParams {
             epochs: 80,
             learning_rate: 0.1,
             l2: 1e-3,
-            negative_boost: 1.6,
+            negative_boost: 2.0,
             low_confidence_weight: 1.0,
             ngram_scale: 1.0,
+            prior: 1.0,
         }
     }
 }
 
-fn chat_params(p: &ChatTrainParams, class_weights: [f32; 3]) -> TrainParams {
+fn chat_params(p: &ChatTrainParams, class_weights: [f32; 3], cues: &ChatCues) -> TrainParams {
     let mut w = class_weights;
     w[0] *= p.negative_boost;
     TrainParams {
@@ -279,7 +362,11 @@ fn chat_params(p: &ChatTrainParams, class_weights: [f32; 3]) -> TrainParams {
         l2: p.l2,
         seed: 20261203,
         pos_weight: w.to_vec(),
-        init: Vec::new(),
+        init: if p.prior > 0.0 {
+            cues.prior(p.prior)
+        } else {
+            Vec::new()
+        },
         init_bias: Vec::new(),
     }
 }
@@ -315,9 +402,28 @@ impl ChatSentimentModel {
         &self.model.meta
     }
 
-    /// Sentiment of a normalised turn whose char n-grams and review score are known
-    /// (the analyzer computes both once for all models).
-    pub fn predict_features(&self, text: &str, ngrams: &[u32], review_p: f32) -> ChatSentiment {
+    /// Sentiment of a normalised turn (`text`, its `emoticons`) whose char n-grams
+    /// and review score are known (the analyzer computes both once for all models).
+    /// A turn that opens with a greeting is read without it: n-grams and review
+    /// score are recomputed on the rest.
+    pub fn predict_features(
+        &self,
+        review: &SentimentModel,
+        text: &str,
+        emoticons: &[String],
+        ngrams: &[u32],
+        review_p: f32,
+    ) -> ChatSentiment {
+        let own = without_openers(text).map(|rest| {
+            let mut f = Vec::new();
+            char_ngrams(rest, &mut f);
+            let p = review.score_features(&f, emoticons);
+            (f, p)
+        });
+        let (ngrams, review_p) = match &own {
+            Some((f, p)) => (f.as_slice(), *p),
+            None => (ngrams, review_p),
+        };
         let mut extra = Vec::with_capacity(32);
         self.cues.features(text, review_p, &mut extra);
         let mut z = Vec::with_capacity(3);
@@ -331,7 +437,7 @@ impl ChatSentimentModel {
         let mut f = Vec::new();
         char_ngrams(&n.text, &mut f);
         let p = review.score_features(&f, &n.emoticons);
-        self.predict_features(&n.text, &f, p)
+        self.predict_features(review, &n.text, &n.emoticons, &f, p)
     }
 
     /// Fits a model on labelled turns; `review` supplies the review-score features.
@@ -370,7 +476,7 @@ impl ChatSentimentModel {
             .map(|t| {
                 let n = normalize(&t.text);
                 let mut features = Vec::new();
-                char_ngrams(&n.text, &mut features);
+                char_ngrams(without_openers(&n.text).unwrap_or(&n.text), &mut features);
                 let p = review.score_features(&features, &n.emoticons);
                 let mut extra = Vec::new();
                 cues.features(&n.text, p, &mut extra);
@@ -391,8 +497,12 @@ impl ChatSentimentModel {
             })
             .collect();
         let labels = CLASSES.iter().map(|c| c.as_str().to_string()).collect();
-        let mut model =
-            LinearModel::train(CHAT_BITS, labels, &examples, &chat_params(params, weights));
+        let mut model = LinearModel::train(
+            CHAT_BITS,
+            labels,
+            &examples,
+            &chat_params(params, weights, &cues),
+        );
         model.meta = meta;
         Ok(ChatSentimentModel { model, cues })
     }

@@ -11,12 +11,17 @@ use serde::Serialize;
 pub static USER_DICT: &str = include_str!("../dict/ecommerce.dict");
 
 /// Words too common in reviews to be keywords.
+#[rustfmt::skip]
 const STOP_WORDS: &[&str] = &[
-    "东西", "感觉", "还是", "就是", "真的", "非常", "一个", "没有", "什么", "这个", "那个", "我们",
-    "你们", "他们", "自己", "已经", "可以", "但是", "不过", "而且", "因为", "所以", "觉得", "还有",
-    "这样", "一下", "一点", "比较", "有点", "这么", "那么", "怎么", "然后", "现在", "时候", "知道",
-    "时间", "以后", "之前", "不是", "不会", "不能", "就是", "还是", "一直", "一次", "一些", "这次",
-    "本来", "其实", "特别", "确实", "宝贝", "收到", "购买", "买的", "商品",
+    "东西", "感觉", "还是", "就是", "真的", "非常", "一个", "没有", "什么", "这个", "那个", "我们", "你们", "他们", "自己",
+    "已经", "可以", "但是", "不过", "而且", "因为", "所以", "觉得", "还有", "这样", "一下", "一点", "比较", "有点", "这么",
+    "那么", "怎么", "然后", "现在", "时候", "知道", "时间", "以后", "之前", "不是", "不会", "不能", "就是", "还是", "一直",
+    "一次", "一些", "这次", "本来", "其实", "特别", "确实", "宝贝", "收到", "购买", "买的", "商品",
+    // Chat: greetings, asking for a person, politeness and function words, which
+    // top any count of customer messages and say nothing about the complaint.
+    "你好", "您好", "在吗", "在不在", "我要", "人工", "转人工", "客服", "问题", "请问", "麻烦", "谢谢", "好的", "帮我", "一下子",
+    "看看", "看一下", "能不能", "是不是", "有没有", "为什么", "怎么回事", "老板", "店家", "掌柜", "亲亲", "回复", "需要", "处理",
+    "联系", "我的", "你们家", "这边", "那边", "可不可以", "还有吗", "一样", "东东",
 ];
 
 /// Which keyword algorithm to use.
@@ -186,6 +191,28 @@ mod tests {
         assert!(w.contains(&"七天无理由"), "{w:?}");
         assert!(w.contains(&"运费险"), "{w:?}");
         assert!(w.contains(&"催发货"), "{w:?}");
+    }
+
+    /// Chat greetings and function words do not crowd out what the complaint is about.
+    #[test]
+    fn chat_greetings_are_not_keywords() {
+        let s = Segmenter::new();
+        let text = [
+            "你好，我要人工，问题是快递三天了还没到",
+            "您好 在吗 我要退款 快递破损了",
+            "你好 请问 我的问题怎么处理 快递员把包裹弄丢了",
+            "人工客服 你好 快递太慢",
+        ]
+        .join("\n");
+        let k: Vec<String> = s
+            .keywords(&text, 5, KeywordMethod::Tfidf)
+            .into_iter()
+            .map(|k| k.word)
+            .collect();
+        for w in ["你好", "您好", "我要", "人工", "问题", "请问", "客服"] {
+            assert!(!k.iter().any(|x| x == w), "{w} in {k:?}");
+        }
+        assert!(k.iter().any(|x| x.contains("快递")), "{k:?}");
     }
 
     #[test]

@@ -162,7 +162,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Forecast(a) => verbs::plan::forecast(&dir, a).await,
         Command::Staff(a) => verbs::plan::staff(&dir, a).await,
         Command::Simulate(a) => verbs::plan::simulate(&dir, a).await,
-        Command::Text(a) => verbs::text::run(a),
+        Command::Text(a) => verbs::text::run_in(&dir, a).await,
         Command::Serve(a) => verbs::serve::run(&dir, a).await,
     }
 }

@@ -142,6 +142,31 @@ pub struct Conversion {
     pub converted_customers: i64,
 }
 
+/// How customers felt (METRICS.md conversation sentiment and complaint), and
+/// whether a human reply calmed a negative customer.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SentimentSection {
+    /// Conversations (first care cycle) with a read customer message.
+    pub conversations: i64,
+    /// Of those, the ones whose lowest customer sentiment is negative.
+    pub negative: i64,
+    pub negative_rate: Option<f64>,
+    /// Whose final customer sentiment is negative: the customer left unhappy.
+    pub ended_negative: i64,
+    pub ended_negative_rate: Option<f64>,
+    /// Complaint conversations (negative, or a primary category other than `other`),
+    /// of all conversations in the period.
+    pub complaints: i64,
+    pub complaint_rate: Option<f64>,
+    /// Human replies to a round with a negative customer message after which the
+    /// customer wrote again; `calmed`: that next message was not negative.
+    pub replies_to_negative: i64,
+    pub calmed: i64,
+    pub calmed_rate: Option<f64>,
+    /// Mean sentiment of the customer's next message after a human reply.
+    pub after_reply_mean: Option<f64>,
+}
+
 /// The numbers of one report row (the whole period, or one breakdown key).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Body {
@@ -150,6 +175,8 @@ pub struct Body {
     pub resolution: Resolution,
     pub satisfaction: Satisfaction,
     pub conversion: Conversion,
+    #[serde(default)]
+    pub sentiment: SentimentSection,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

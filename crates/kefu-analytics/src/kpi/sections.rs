@@ -84,8 +84,13 @@ async fn conversation_sections(ctx: &SessionContext, q: &ReportQuery, out: &Bodi
                SUM(CASE WHEN cycle = 0 AND resolved THEN 1 ELSE 0 END),
                SUM(CASE WHEN cycle = 0 AND resolution_source = 'inferred' THEN 1 ELSE 0 END),
                SUM(CASE WHEN cycle = 0 AND one_touch THEN 1 ELSE 0 END),
-               SUM(CASE WHEN cycle = 0 AND resolved AND (reopened OR repeat_contact) THEN 1 ELSE 0 END)
-             FROM {src} WHERE {w} GROUP BY 1"
+               SUM(CASE WHEN cycle = 0 AND resolved AND (reopened OR repeat_contact) THEN 1 ELSE 0 END),
+               SUM(CASE WHEN cycle = 0 AND conv_min_sentiment IS NOT NULL THEN 1 ELSE 0 END),
+               SUM(CASE WHEN cycle = 0 AND conv_min_sentiment < {neg} THEN 1 ELSE 0 END),
+               SUM(CASE WHEN cycle = 0 AND conv_final_sentiment < {neg} THEN 1 ELSE 0 END),
+               SUM(CASE WHEN cycle = 0 AND complaint THEN 1 ELSE 0 END)
+             FROM {src} WHERE {w} GROUP BY 1",
+            neg = crate::complaints::NEGATIVE_BELOW
         );
         let r = keyed(rows(ctx, &sql, 1).await?);
         fill(out, r, |b, v| {
@@ -102,6 +107,14 @@ async fn conversation_sections(ctx: &SessionContext, q: &ReportQuery, out: &Bodi
             b.resolution.explicit = resolved - n(v[7]);
             b.resolution.one_touch_rate = rate(n(v[8]), resolved);
             b.resolution.reopen_rate = rate(n(v[9]), resolved);
+            let s = &mut b.sentiment;
+            s.conversations = n(v[10]);
+            s.negative = n(v[11]);
+            s.negative_rate = rate(s.negative, s.conversations);
+            s.ended_negative = n(v[12]);
+            s.ended_negative_rate = rate(s.ended_negative, s.conversations);
+            s.complaints = n(v[13]);
+            s.complaint_rate = rate(s.complaints, conversations);
         });
         Ok::<_, KpiError>(())
     };
@@ -219,7 +232,29 @@ async fn round_sections(ctx: &SessionContext, q: &ReportQuery, out: &Bodies) -> 
         });
         Ok(())
     };
-    futures::try_join!(counts, response, buyers)?;
+    // Did the customer calm down? Human replies to a negative round, and what the
+    // customer wrote next (credited to the replying agent).
+    let calmed = async {
+        let neg = crate::complaints::NEGATIVE_BELOW;
+        let sql = format!(
+            "SELECT {k},
+               SUM(CASE WHEN customer_sentiment < {neg} AND next_sentiment IS NOT NULL THEN 1 ELSE 0 END),
+               SUM(CASE WHEN customer_sentiment < {neg} AND next_sentiment >= {neg} THEN 1 ELSE 0 END),
+               SUM(next_sentiment), COUNT(next_sentiment)
+             FROM {src} WHERE {w} AND kind = 'human' GROUP BY 1"
+        );
+        let r = keyed(rows(ctx, &sql, 1).await?);
+        fill(out, r, |b, v| {
+            let s = &mut b.sentiment;
+            s.replies_to_negative = n(v[0]);
+            s.calmed = n(v[1]);
+            s.calmed_rate = rate(s.calmed, s.replies_to_negative);
+            let count = n(v[3]);
+            s.after_reply_mean = (count > 0).then(|| v[2].unwrap_or(0.0) / count as f64);
+        });
+        Ok(())
+    };
+    futures::try_join!(counts, response, buyers, calmed)?;
     Ok(())
 }
 

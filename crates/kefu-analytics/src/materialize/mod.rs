@@ -160,13 +160,33 @@ pub struct Refreshed {
 
 const SOURCES_KEY: &str = "kefu.sources";
 
-/// The source versions the facts must reflect.
+/// The source versions the facts must reflect, and the fact columns they were
+/// written with: a build that adds a fact column (the store adds it, empty, to the
+/// stored table) finds the old facts behind and rebuilds them whole.
 async fn source_versions(store: &Store) -> Result<serde_json::Value> {
     let mut m = serde_json::Map::new();
     for t in [Table::Messages, Table::Orders, Table::Surveys] {
         m.insert(t.name().into(), store.version(t.name()).await?.into());
     }
+    m.insert("fact_columns".into(), fact_columns().into());
     Ok(serde_json::Value::Object(m))
+}
+
+/// The fact tables' column names, `table:col,col;…`.
+fn fact_columns() -> String {
+    fact_defs()
+        .iter()
+        .map(|d| {
+            let cols: Vec<&str> = d
+                .schema
+                .fields()
+                .iter()
+                .map(|f| f.name().as_str())
+                .collect();
+            format!("{}:{}", d.name, cols.join(","))
+        })
+        .collect::<Vec<_>>()
+        .join(";")
 }
 
 /// Whether every fact table reflects the current source tables.

@@ -98,6 +98,14 @@ impl Conv {
     pub fn ev(self, local: &str, s: Sender, kind: &str) -> Conv {
         self.push(local, s, None, kind)
     }
+    /// Text reading of the last message: sentiment score and categories.
+    pub fn read(mut self, sentiment: f32, categories: &[&str]) -> Conv {
+        if let Some(m) = self.msgs.last_mut() {
+            m.sentiment = Some(sentiment);
+            m.categories = categories.iter().map(|c| c.to_string()).collect();
+        }
+        self
+    }
     pub fn product(mut self, p: &str) -> Conv {
         if let Some(m) = self.msgs.last_mut() {
             m.product_id = Some(p.to_string());

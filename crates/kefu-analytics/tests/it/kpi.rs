@@ -492,9 +492,11 @@ async fn cohort_start_versus_event_time() {
     assert_eq!(r.body.conversion.inquiries, 1);
 }
 
-/// Complaint categories: 4 conversations; logistics in k1, k2 → 2 (50 %); quality in
-/// k2, k3 → 2 (50 %); ties by name. Filtering on quality keeps k2 and k3; by category
-/// a conversation counts under each of its labels, k4 under '-'.
+/// Complaint categories by primary category (METRICS.md): k1 logistics; k2 logistics
+/// and quality once each → the earlier, logistics; k3 quality; k4 has no label and is
+/// left out. Logistics 2 of 3 (2/3), quality 1 of 3: the shares sum to 1. Filtering on
+/// quality keeps k2 and k3 (a message label); by category a conversation counts under
+/// each of its labels, k4 under '-'.
 #[tokio::test]
 async fn complaint_categories_by_hand() {
     let ctx = ctx();
@@ -509,7 +511,11 @@ async fn complaint_categories_by_hand() {
         .iter()
         .map(|c| (c.category.as_str(), c.conversations, c.share.unwrap()))
         .collect();
-    assert_eq!(got, vec![("logistics", 2, 0.5), ("quality", 2, 0.5)]);
+    assert_eq!(
+        got,
+        vec![("logistics", 2, 2.0 / 3.0), ("quality", 1, 1.0 / 3.0)]
+    );
+    assert!((got.iter().map(|g| g.2).sum::<f64>() - 1.0).abs() < 1e-12);
     assert!(r.render_text().contains("投诉分类"));
 
     let only = report(
@@ -549,7 +555,8 @@ async fn complaint_categories_by_hand() {
 ///   0.9; k2#1 quality 0.2, urgent 「质量太差，我要投诉到12315」.
 /// * 11-12: k3#0 quality 0.3; k4#0 0.6.
 ///
-/// Negative: k1#0, k2#1, k3#0 = 3 of 6 → 0.5. Logistics messages: 0.1, 0.9 → 1 of 2
+/// Negative: k1#0, k2#1, k3#0 = 3 of 6 → 0.5. Primary categories: k1 logistics, k2
+/// logistics (tie with quality, logistics first), k3 quality. Logistics messages: 0.1, 0.9 → 1 of 2
 /// negative = 0.5; quality: 0.2, 0.3 → 1.0. By day: 11-11 mean (0.1+0.8+0.9+0.2)/4 =
 /// 0.5, negative 2/4; 11-12 mean 0.45, negative 1/2. One urgent message (k2).
 /// Keywords come from the three negative texts: 物流 is in one of them.
@@ -615,7 +622,7 @@ async fn complaint_detail_by_hand() {
         .iter()
         .map(|x| (x.category.as_str(), x.conversations))
         .collect();
-    assert_eq!(cats, vec![("logistics", 2), ("quality", 2)]);
+    assert_eq!(cats, vec![("logistics", 2), ("quality", 1)]);
     close(c.categories[0].negative_share, 0.5);
     close(c.categories[1].negative_share, 1.0);
     close(c.negative_share, 0.5);
@@ -654,8 +661,46 @@ async fn complaint_detail_by_hand() {
     close(c.survey_comments[1].mean_score, 1.0);
     close(c.survey_comments[2].mean_score, 1.0);
 
-    let text = report(&ctx, &q).await.unwrap().render_text();
+    // Conversation sentiment: minimum k1 0.1, k2 0.2, k3 0.3, k4 0.6 → 3 of 4 negative;
+    // final k1 0.8, k2 0.2, k3 0.3, k4 0.6 → 2 of 4 ended negative; complaints k1, k2,
+    // k3 (negative, and a category) of 4 conversations. Human replies: k1 round 0
+    // (customer 0.1) was followed by 0.8 — calmed; k1 round 1 and k2's human round had
+    // no customer message after them. So 1 reply to a negative customer, 1 calmed, and
+    // the mean after a reply is 0.8.
+    let r = report(&ctx, &q).await.unwrap();
+    let st = &r.body.sentiment;
+    assert_eq!(
+        (st.conversations, st.negative, st.ended_negative),
+        (4, 3, 2)
+    );
+    close(st.negative_rate, 0.75);
+    close(st.ended_negative_rate, 0.5);
+    assert_eq!(st.complaints, 3);
+    close(st.complaint_rate, 0.75);
+    assert_eq!((st.replies_to_negative, st.calmed), (1, 1));
+    close(st.calmed_rate, 1.0);
+    assert!((st.after_reply_mean.unwrap() - 0.8).abs() < 1e-6);
+    let by_agent = report(
+        &ctx,
+        &ReportQuery {
+            by: Some(Breakdown::Agent),
+            ..q.clone()
+        },
+    )
+    .await
+    .unwrap();
+    let a1 = by_agent.breakdown.iter().find(|b| b.key == "A1").unwrap();
+    assert_eq!(
+        (
+            a1.body.sentiment.replies_to_negative,
+            a1.body.sentiment.calmed
+        ),
+        (1, 1)
+    );
+
+    let text = r.render_text();
     assert!(text.contains("负面 negative 50.0%"), "{text}");
+    assert!(text.contains("负面后安抚 Calmed after reply"), "{text}");
     assert!(text.contains("评价留言 Survey comments"), "{text}");
 
     // Filtered to quality: its two messages are both negative, the urgent one stays.

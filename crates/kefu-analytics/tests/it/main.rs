@@ -5,6 +5,7 @@ mod golden_conversion;
 mod golden_resolution;
 mod golden_response;
 mod golden_satisfaction;
+mod golden_sentiment;
 #[cfg(feature = "kpi")]
 mod kpi;
 mod props;

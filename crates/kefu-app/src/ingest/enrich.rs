@@ -68,19 +68,3 @@ pub(crate) fn enrich_surveys(a: &kefu_text::Analyzer, rows: &mut [SurveyRecord])
         s.spam = Some(x.spam.is_some());
     }
 }
-
-/// The text analyzer for ingest: no keywords (they cost most of the time and are
-/// computed per period in reports instead). Loaded once per process.
-pub(crate) fn ingest_analyzer() -> anyhow::Result<&'static kefu_text::Analyzer> {
-    static A: std::sync::OnceLock<Result<kefu_text::Analyzer, String>> = std::sync::OnceLock::new();
-    A.get_or_init(|| {
-        let mut a = kefu_text::Analyzer::new().map_err(|e| e.to_string())?;
-        a.set_options(kefu_text::AnalyzerOptions {
-            keywords: 0,
-            ..Default::default()
-        });
-        Ok(a)
-    })
-    .as_ref()
-    .map_err(|e| anyhow::anyhow!("loading the text models: {e}"))
-}

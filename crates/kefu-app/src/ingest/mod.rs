@@ -1,7 +1,7 @@
 //! Loading files into the store: what a face asks for ([`IngestRequest`]), how it is
 //! read with the data directory's configuration, and the pipeline that commits it.
 
-mod enrich;
+pub(crate) mod enrich;
 mod pipeline;
 
 pub use pipeline::{FileJob, IngestReport, Progress, Silent, TableOutcome};
@@ -176,7 +176,12 @@ impl App {
         // until the facts are committed: a second ingest waits.
         let lock = self.write_lock("kefu ingest").await?;
         let cfg = self.config()?;
-        let r = pipeline::run(self.store(), &cfg, jobs, progress, text).await?;
+        let analyzer = if text {
+            Some(crate::text::cached_analyzer(&self.text_settings()?)?)
+        } else {
+            None
+        };
+        let r = pipeline::run(self.store(), &cfg, jobs, progress, analyzer).await?;
         drop(lock);
         self.renew_now().await?;
         Ok(r)

@@ -7,7 +7,7 @@
 //! those seen earlier in the same ingest, so ingesting the same file twice adds
 //! nothing.
 
-use super::enrich::{enrich_messages, enrich_reviews, enrich_surveys, ingest_analyzer};
+use super::enrich::{enrich_messages, enrich_reviews, enrich_surveys};
 use anyhow::{Context, Result};
 use kefu_ingest::{FileSummary, IngestError, IngestOptions, Record, Sink};
 use kefu_model::{
@@ -83,7 +83,7 @@ struct BatchingSink {
     touched: kefu_analytics::materialize::Touched,
     bytes_before: u64,
     /// Chinese text understanding at ingest (None with `--no-text`).
-    text: Option<&'static kefu_text::Analyzer>,
+    text: Option<std::sync::Arc<kefu_text::Analyzer>>,
 }
 
 fn send_err<T>(_: T) -> IngestError {
@@ -116,19 +116,19 @@ impl BatchingSink {
     fn flush_full(&mut self, force: bool) -> Result<(), IngestError> {
         let n = if force { 1 } else { BATCH_ROWS };
         if self.messages.len() >= n
-            && let Some(a) = self.text
+            && let Some(a) = self.text.clone()
         {
-            enrich_messages(a, &mut self.messages);
+            enrich_messages(&a, &mut self.messages);
         }
         if self.reviews.len() >= n
-            && let Some(a) = self.text
+            && let Some(a) = self.text.clone()
         {
-            enrich_reviews(a, &mut self.reviews);
+            enrich_reviews(&a, &mut self.reviews);
         }
         if self.surveys.len() >= n
-            && let Some(a) = self.text
+            && let Some(a) = self.text.clone()
         {
-            enrich_surveys(a, &mut self.surveys);
+            enrich_surveys(&a, &mut self.surveys);
         }
         if self.messages.len() >= n {
             Self::ship(&self.tx, Table::Messages, &mut self.messages)?;
@@ -216,7 +216,7 @@ pub(crate) async fn run(
     cfg: &kefu_model::Config,
     jobs: Vec<FileJob>,
     progress: &dyn Progress,
-    text: bool,
+    text: Option<(std::sync::Arc<kefu_text::Analyzer>, String)>,
 ) -> Result<IngestReport> {
     let ingest_id = format!("ing-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S%.6fZ"));
     let mut seen = HashMap::new();
@@ -229,7 +229,10 @@ pub(crate) async fn run(
         .sum();
     progress.start(total_bytes);
 
-    let analyzer = if text { Some(ingest_analyzer()?) } else { None };
+    let (analyzer, text_fingerprint) = match text {
+        Some((a, f)) => (Some(a), Some(f)),
+        None => (None, None),
+    };
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Event>(4);
     let id = ingest_id.clone();
     let reader = tokio::task::spawn_blocking(
@@ -309,6 +312,9 @@ pub(crate) async fn run(
         let mut meta = serde_json::Map::new();
         meta.insert("kefu.ingest_id".into(), ingest_id.clone().into());
         meta.insert("kefu.rows".into(), added.into());
+        if let Some(f) = &text_fingerprint {
+            meta.insert(crate::text::TAXONOMY_KEY.into(), f.clone().into());
+        }
         let version = app.commit(meta).await?;
         if first && failpoint("abort_after_first_commit") {
             std::process::abort();

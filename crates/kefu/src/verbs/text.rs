@@ -118,6 +118,13 @@ pub enum TextCommand {
         #[arg(long)]
         show_errors: bool,
     },
+    /// Read every stored customer message, review and survey comment again with the
+    /// data directory's current `[text]` settings (after a taxonomy or model change in
+    /// kefu.toml), then rebuild the facts.
+    Relabel {
+        #[arg(long)]
+        json: bool,
+    },
     /// Retrain the sentiment (and category) models from files.
     Train {
         /// The shared data directory with the public corpora.
@@ -167,6 +174,32 @@ fn read_lines(input: Option<&Path>) -> anyhow::Result<Vec<String>> {
 fn json_line(out: &mut dyn Write, v: &impl serde::Serialize) -> anyhow::Result<()> {
     writeln!(out, "{}", serde_json::to_value(v)?)?;
     Ok(())
+}
+
+/// Runs `kefu text …` against the data directory `dir` (only `relabel` reads it).
+pub async fn run_in(dir: &Path, args: TextArgs) -> anyhow::Result<()> {
+    match args.command {
+        TextCommand::Relabel { json } => {
+            let app = super::open(dir).await?;
+            let r = app.relabel().await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                println!(
+                    "relabelled {} customer message(s) of {}, {} review(s), {} survey(s) (text settings {})",
+                    r.customer_messages, r.messages, r.reviews, r.surveys, r.fingerprint
+                );
+                if let Some(f) = &r.facts {
+                    println!(
+                        "facts rebuilt: {} conversation(s), {} round(s), {:.1}s",
+                        f.conversations, f.rounds, f.secs
+                    );
+                }
+            }
+            Ok(())
+        }
+        _ => run(args),
+    }
 }
 
 /// Runs `kefu text …`, writing to stdout.
@@ -294,6 +327,9 @@ fn run_to(args: TextArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             } else {
                 write!(out, "{}", eval_text(&report, show_errors))?;
             }
+        }
+        TextCommand::Relabel { .. } => {
+            anyhow::bail!("kefu text relabel needs the data directory (run_in)")
         }
         TextCommand::Train {
             data_dir,

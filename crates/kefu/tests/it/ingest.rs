@@ -414,3 +414,117 @@ fn a_reader_that_stops_early_ends_the_query_quietly() {
     assert!(!err.contains("panicked"), "{err}");
     assert!(out.status.success(), "{:?}: {err}", out.status);
 }
+
+/// The shop's own taxonomy (`[[text.category]]` in kefu.toml) labels messages at
+/// ingest; after a change, `kefu text relabel` reads the stored messages, reviews
+/// and comments again and the facts follow (primary category, complaint flag).
+#[test]
+fn shop_taxonomy_at_ingest_and_relabel_updates_the_facts() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path();
+    let chat = dir.join("chat.csv");
+    std::fs::write(
+        &chat,
+        "message_id,conversation_id,shop_id,platform,channel,ts,sender,agent_id,customer_id,text,kind,product_id,order_id
+m1,c1,s1,douyin,chat,2026-11-11 09:00:00,customer,,u1,礼盒上的贺卡写错名字了,,,
+m2,c1,s1,douyin,chat,2026-11-11 09:01:00,agent,a1,u1,抱歉，马上给您重做,,,
+m4,c1,s1,douyin,chat,2026-11-11 09:02:00,customer,,u1,贺卡要重新写一张,,,
+",
+    )
+    .unwrap();
+    let reviews = dir.join("reviews.csv");
+    std::fs::write(
+        &reviews,
+        "review_id,shop_id,product_id,customer_id,ts,rating,text
+r1,s1,p1,u1,2026-11-12 10:00:00,2,礼盒的贺卡是空白的
+",
+    )
+    .unwrap();
+    let query = |sql: &str| kefu_json(dir, &["query", "--json", sql]);
+    kefu(
+        dir,
+        &["ingest", chat.to_str().unwrap(), reviews.to_str().unwrap()],
+    );
+    let before = query("SELECT categories FROM messages WHERE message_id = 'm1'");
+    assert!(
+        !before[0]["categories"]
+            .as_str()
+            .unwrap_or("")
+            .contains("gift_card"),
+        "{before}"
+    );
+
+    // The shop adds its own category.
+    std::fs::write(
+        dir.join("kefu.toml"),
+        "[text]\n[[text.category]]\nname = \"gift_card\"\nzh = \"贺卡\"\nseeds = [\"贺卡\"]\n",
+    )
+    .unwrap();
+    let r = kefu_json(dir, &["text", "relabel", "--json"]);
+    assert_eq!(
+        (r["messages"].as_u64(), r["customer_messages"].as_u64()),
+        (Some(3), Some(2))
+    );
+    assert_eq!(r["reviews"].as_u64(), Some(1));
+    assert!(r["facts"]["conversations"].as_u64().unwrap() >= 1, "{r}");
+    let m = query("SELECT categories, text_masked FROM messages WHERE message_id = 'm1'");
+    assert!(
+        m[0]["categories"].as_str().unwrap().contains("gift_card"),
+        "{m}"
+    );
+    let rv = query("SELECT categories FROM reviews");
+    assert!(
+        rv[0]["categories"].as_str().unwrap().contains("gift_card"),
+        "{rv}"
+    );
+    let f = query(
+        "SELECT categories, primary_category, complaint FROM conversation_facts WHERE conversation_id = 'c1'",
+    );
+    // The facts follow: the new label is on the conversation and can be its primary
+    // category (the embedded model also reads quality into both messages: a tie the
+    // earlier label wins, by the rule tested in kefu-analytics' golden_sentiment).
+    assert!(
+        f[0]["categories"].as_str().unwrap().contains("gift_card"),
+        "{f}"
+    );
+    let primary = f[0]["primary_category"].as_str().unwrap();
+    assert!(["gift_card", "quality"].contains(&primary), "{f}");
+    assert_eq!(f[0]["complaint"], true, "{f}");
+    assert_eq!(counts(dir)[0], 3, "relabelling adds or loses no rows");
+    let status = kefu_json(dir, &["store", "status", "--json"]);
+    assert_eq!(status["facts_current"], true, "{status}");
+
+    // New messages are read with the shop's taxonomy at ingest.
+    let more = dir.join("more.csv");
+    std::fs::write(
+        &more,
+        "message_id,conversation_id,shop_id,platform,channel,ts,sender,agent_id,customer_id,text,kind,product_id,order_id
+m3,c2,s1,douyin,chat,2026-11-13 09:00:00,customer,,u2,能帮我加一张贺卡吗,,,
+",
+    )
+    .unwrap();
+    kefu(dir, &["ingest", more.to_str().unwrap()]);
+    let m = query("SELECT categories FROM messages WHERE message_id = 'm3'");
+    assert!(
+        m[0]["categories"].as_str().unwrap().contains("gift_card"),
+        "{m}"
+    );
+
+    // A broken taxonomy is a clear error, not a silent default.
+    std::fs::write(
+        dir.join("kefu.toml"),
+        "[text]\ncategories = \"missing.toml\"\n",
+    )
+    .unwrap();
+    let out = assert_cmd::Command::cargo_bin("kefu")
+        .unwrap()
+        .args(["--data-dir", dir.to_str().unwrap(), "text", "relabel"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("missing.toml"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -67,6 +67,31 @@ fn sentiment_json_contract() {
     assert_eq!(out[0]["label"], "negative");
 }
 
+/// `--chat`: one JSON object per line with `score` and `label`; a plain question is
+/// neutral where the review model calls it negative.
+#[test]
+fn chat_sentiment_json_contract() {
+    let turns = ["什么时候发货呀", "怎么还没发货，都一个星期了", "好的谢谢亲"];
+    let f = input(&turns);
+    let path = f.path().to_str().unwrap();
+    let chat = json_lines(&run(&["sentiment", path, "--json", "--chat"]));
+    assert_eq!(chat.len(), turns.len());
+    let labels: Vec<&str> = chat.iter().map(|v| v["label"].as_str().unwrap()).collect();
+    assert_eq!(labels, ["neutral", "negative", "positive"]);
+    for (v, t) in chat.iter().zip(turns) {
+        assert_eq!(v["text"], t);
+        let s = v["score"].as_f64().unwrap();
+        let want = match v["label"].as_str().unwrap() {
+            "negative" => s < 0.4,
+            "neutral" => (0.4..0.6).contains(&s),
+            _ => s >= 0.6,
+        };
+        assert!(want, "{t}: score {s} against label {}", v["label"]);
+    }
+    let classify = json_lines(&run(&["classify", path, "--json", "--chat", "-k", "0"]));
+    assert_eq!(classify[0]["sentiment_label"], "neutral");
+}
+
 #[test]
 fn mask_and_keywords_contract() {
     let f = input(&["电话13812345678", "没有个人信息"]);
