@@ -112,6 +112,9 @@ pub fn message_filter(q: &ReportQuery) -> String {
         "sender = 'customer'".to_string(),
         "sentiment IS NOT NULL".to_string(),
     ];
+    if !q.readings.include_spam {
+        w.push("spam IS NOT TRUE".to_string());
+    }
     if let Some(f) = q.from {
         w.push(format!("local_date >= DATE {}", lit(&f.to_string())));
     }
@@ -140,6 +143,9 @@ pub fn message_filter(q: &ReportQuery) -> String {
 /// The WHERE clause over the `surveys` table selecting the query's commented responses.
 fn comment_filter(q: &ReportQuery) -> String {
     let mut w = vec!["comment_masked IS NOT NULL".to_string()];
+    if !q.readings.include_spam {
+        w.push("spam IS NOT TRUE".to_string());
+    }
     if let Some(f) = q.from {
         w.push(format!("local_date >= DATE {}", lit(&f.to_string())));
     }

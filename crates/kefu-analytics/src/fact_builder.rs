@@ -402,6 +402,15 @@ fn build_group_refs(
 ) -> GroupFacts {
     let mut out = GroupFacts::default();
 
+    // Customer spam (ads, contact swapping) is no conversation with the shop: left
+    // out of every fact unless the shop counts it.
+    if !cfg.include_spam {
+        sorted.retain(|m| !(m.sender == Sender::Customer && m.spam == Some(true)));
+    }
+    if sorted.is_empty() {
+        return out;
+    }
+
     // Sort and drop exact duplicate message ids (an overlapping re-ingest). The rest
     // of a row breaks ties, so the order never depends on the input's.
     sorted.sort_by(|a, b| {

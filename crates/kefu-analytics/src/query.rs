@@ -39,6 +39,9 @@ pub struct Readings {
     pub assessment_window: kefu_model::config::AssessmentWindow,
     /// How resolution was decided (METRICS.md Resolved).
     pub resolution: String,
+    /// Customer chat spam counted (false: left out of facts and complaints).
+    #[serde(default)]
+    pub include_spam: bool,
 }
 
 impl From<&ShopConfig> for Readings {
@@ -58,6 +61,7 @@ impl From<&ShopConfig> for Readings {
             resolution: "explicit resolve events where the conversation has status events, \
                          else inferred (last round answered, no contact within repeat_window)"
                 .into(),
+            include_spam: c.include_spam,
         }
     }
 }

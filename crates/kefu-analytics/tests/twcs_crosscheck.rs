@@ -959,6 +959,7 @@ fn a_conversation_belongs_to_the_customer_who_opened_it() {
         categories: vec![],
         sentiment: None,
         urgent: None,
+        spam: None,
         source_file: "golden".into(),
         source_row: 0,
     };

@@ -323,3 +323,114 @@ impl Stored for SurveyRecord {
             .is_some_and(|c| !c.trim().is_empty())
     }
 }
+
+/// One spam item of [`App::spam`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SpamItem {
+    /// `messages`, `reviews` or `surveys`.
+    pub table: String,
+    pub shop_id: String,
+    /// Message, review or survey id.
+    pub id: String,
+    pub conversation_id: Option<String>,
+    pub ts: String,
+    /// PII-masked text.
+    pub text: String,
+    /// `kind:matched` (link, contact, ad, repeated, gibberish).
+    pub reason: String,
+}
+
+/// Spam counts per table and the latest items (`kefu spam`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SpamList {
+    pub messages: u64,
+    pub reviews: u64,
+    pub surveys: u64,
+    /// Whether the shop counts spam in its facts (`include_spam`; default shop).
+    pub included: bool,
+    /// Latest first, at most the limit per table.
+    pub items: Vec<SpamItem>,
+}
+
+impl App {
+    /// What kefu-text flagged as spam: customer chat messages, reviews, survey
+    /// comments — counted, and the latest `limit` of each with the reason.
+    pub async fn spam(&self, limit: usize) -> AppResult<SpamList> {
+        let s = self.session().await?;
+        let count =
+            |t: &str, extra: &str| format!("SELECT COUNT(*) AS n FROM {t} WHERE spam{extra}");
+        let n =
+            |rows: Vec<serde_json::Value>| rows.first().and_then(|r| r["n"].as_u64()).unwrap_or(0);
+        let messages = n(crate::encode::batches_to_json(
+            &s.batches(&count("messages", " AND sender = 'customer'"))
+                .await?,
+        )?);
+        let reviews = n(crate::encode::batches_to_json(
+            &s.batches(&count("reviews", "")).await?,
+        )?);
+        let surveys = n(crate::encode::batches_to_json(
+            &s.batches(&count("surveys", "")).await?,
+        )?);
+        let mut items = Vec::new();
+        let queries = [
+            (
+                "messages",
+                format!(
+                    "SELECT shop_id, message_id AS id, conversation_id, CAST(ts AS VARCHAR) AS ts, \
+                     COALESCE(text_masked, text) AS text FROM messages \
+                     WHERE spam AND sender = 'customer' ORDER BY ts DESC, row_key LIMIT {limit}"
+                ),
+            ),
+            (
+                "reviews",
+                format!(
+                    "SELECT shop_id, review_id AS id, CAST(NULL AS VARCHAR) AS conversation_id, \
+                     CAST(ts AS VARCHAR) AS ts, COALESCE(text_masked, text) AS text FROM reviews \
+                     WHERE spam ORDER BY ts DESC, row_key LIMIT {limit}"
+                ),
+            ),
+            (
+                "surveys",
+                format!(
+                    "SELECT shop_id, survey_id AS id, conversation_id, CAST(ts AS VARCHAR) AS ts, \
+                     COALESCE(comment_masked, comment) AS text FROM surveys \
+                     WHERE spam ORDER BY ts DESC, row_key LIMIT {limit}"
+                ),
+            ),
+        ];
+        for (table, sql) in queries {
+            for r in crate::encode::batches_to_json(&s.batches(&sql).await?)? {
+                let text = r["text"].as_str().unwrap_or_default().to_string();
+                let norm = kefu_text::normalize(&text).text;
+                let why = if table == "messages" {
+                    kefu_text::spam::chat_spam(&norm)
+                } else {
+                    kefu_text::spam::spam(&norm)
+                };
+                items.push(SpamItem {
+                    table: table.to_string(),
+                    shop_id: r["shop_id"].as_str().unwrap_or_default().to_string(),
+                    id: r["id"].as_str().unwrap_or_default().to_string(),
+                    conversation_id: r["conversation_id"].as_str().map(str::to_string),
+                    ts: r["ts"].as_str().unwrap_or_default().to_string(),
+                    reason: why.map_or("flagged at ingest".to_string(), |w| {
+                        format!("{}:{}", w.kind, w.matched)
+                    }),
+                    text,
+                });
+            }
+        }
+        let included = self
+            .config()?
+            .shop("")
+            .map_err(anyhow::Error::from)?
+            .include_spam;
+        Ok(SpamList {
+            messages,
+            reviews,
+            surveys,
+            included,
+            items,
+        })
+    }
+}

@@ -218,6 +218,7 @@ pub fn read(
             categories: vec![],
             sentiment: None,
             urgent: None,
+            spam: None,
             source_file: file.to_string(),
             source_row: row,
         }))

@@ -186,6 +186,7 @@ pub fn message<'a>(
         categories: Vec::new(),
         sentiment: None,
         urgent: None,
+        spam: None,
         source_file: cx.file.to_string(),
         source_row: cx.row,
         shop_id: shop,

@@ -76,6 +76,7 @@ mod tests {
             categories: vec![],
             sentiment: None,
             urgent: None,
+            spam: None,
             source_file: "f".into(),
             source_row: 0,
         }

@@ -191,6 +191,9 @@ pub struct ShopConfig {
     pub assessment_window: AssessmentWindow,
     /// The shop's own e-mail addresses: mail from them is the agent side.
     pub email_addresses: Vec<String>,
+    /// Count customer chat spam (ads, contact swapping) in the facts, KPIs and
+    /// complaints; by default it is left out (`kefu spam` lists it).
+    pub include_spam: bool,
 }
 
 impl Default for ShopConfig {
@@ -210,6 +213,7 @@ impl Default for ShopConfig {
             cohort: Cohort::Start,
             assessment_window: AssessmentWindow::default(),
             email_addresses: Vec::new(),
+            include_spam: false,
         }
     }
 }

@@ -145,6 +145,7 @@ impl ToBatch for MessageRecord {
                     .iter()
                     .map(String::as_str),
             ),
+            Arc::new(BooleanArray::from_iter(rows.iter().map(|r| r.spam))),
         ];
         Ok(RecordBatch::try_new(Self::schema(), cols)?)
     }
@@ -378,6 +379,8 @@ impl MessageRecord {
             c.str("source_file")?,
             c.i64("source_row")?,
         );
+        // Absent in stores written before the column existed.
+        let spam = c.bool("spam").ok();
         let mut out = Vec::with_capacity(batch.num_rows());
         for i in 0..batch.num_rows() {
             let sender_v = sender
@@ -408,6 +411,9 @@ impl MessageRecord {
                 categories: split_labels(opt_string(cats, i)),
                 sentiment: sent.is_valid(i).then(|| sent.value(i)),
                 urgent: urg.is_valid(i).then(|| urg.value(i)),
+                spam: spam
+                    .is_some_and(|c| c.is_valid(i))
+                    .then(|| spam.is_some_and(|c| c.value(i))),
                 source_file: sf.value(i).to_string(),
                 source_row: sr.value(i) as u64,
             });
@@ -586,6 +592,7 @@ mod tests {
             categories: vec!["logistics".into(), "service".into()],
             sentiment: Some(0.25),
             urgent: Some(false),
+            spam: None,
             source_file: "a.csv".into(),
             source_row: 3,
         }

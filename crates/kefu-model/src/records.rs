@@ -182,6 +182,9 @@ pub struct MessageRecord {
     pub categories: Vec<String>,
     pub sentiment: Option<f32>,
     pub urgent: Option<bool>,
+    /// Customer chat spam (ads, contact swapping; kefu-text at ingest): left out of
+    /// the facts and complaint counts unless the shop's `include_spam` is set.
+    pub spam: Option<bool>,
     /// Where the row came from: file name and 1-based data row.
     pub source_file: String,
     pub source_row: u64,

@@ -54,6 +54,9 @@ pub fn messages() -> SchemaRef {
     ];
     f.extend(provenance());
     f.push(s(PARTITION_COLUMN, false));
+    // Added after the first release: a stored table gains it at the end (the
+    // store's upgrade appends new columns), so it is declared there too.
+    f.push(Field::new("spam", DataType::Boolean, true));
     Arc::new(Schema::new(f))
 }
 

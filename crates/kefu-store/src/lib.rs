@@ -239,10 +239,13 @@ impl Store {
             .map_err(|_| StoreError::Other(format!("bad path {}", p.display())))
     }
 
-    /// Creates the Delta table when it does not exist yet.
+    /// Creates the Delta table when it does not exist yet; an existing one gains
+    /// the columns this version defines that it lacks (see [`Store::upgrade`]), so
+    /// every query can name them from the first open after an upgrade.
     async fn ensure(&self, def: &TableDef) -> Result<()> {
         let dir = self.root.join("tables").join(&def.name);
         if dir.join("_delta_log").exists() {
+            self.upgrade(self.load(&def.name).await?, def).await?;
             return Ok(());
         }
         std::fs::create_dir_all(&dir).map_err(|source| StoreError::Io {

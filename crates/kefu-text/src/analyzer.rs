@@ -13,7 +13,7 @@ use crate::keywords::{KeywordMethod, Segmenter};
 use crate::normalize::normalize;
 use crate::pii::{self, PiiMatch};
 use crate::sentiment::{SentimentLabel, SentimentModel};
-use crate::spam::{SpamReason, spam};
+use crate::spam::{SpamReason, chat_spam, spam};
 use crate::urgency::{UrgencyReason, urgency};
 
 /// What [`Analyzer::analyze`] computes beyond the fast core.
@@ -189,7 +189,11 @@ impl Analyzer {
         } else {
             (review, SentimentLabel::from_score(review))
         };
-        let spam = spam(&norm.text);
+        let spam = if chat {
+            chat_spam(&norm.text)
+        } else {
+            spam(&norm.text)
+        };
         let (mut labels, categories) =
             self.categories
                 .classify_with_sentiment(&norm.text, &ngrams, Some(review));

@@ -35,6 +35,47 @@ static AD: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap()
 });
 
+/// Chat ads: the review list's work-from-home and gambling words, not the ones a
+/// customer asks about (领券, 扫码, 代购 are questions in a chat).
+static CHAT_AD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(招代理|兼职|刷单|日赚|月入|日结|网赚|彩票|博彩|贷款|加盟|微商|代开发票|低价出售|",
+        r"返利.{0,8}(加|联系)|复制.{0,6}打开)"
+    ))
+    .unwrap()
+});
+/// Links a customer pastes to ask about an item or an order.
+static PLATFORM_LINK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(taobao\.com|tmall\.com|tb\.cn|jd\.com|3\.cn|douyin\.com|jinritemai\.com|yangkeduo\.com|pinduoduo\.com|1688\.com|kuaishou\.com)").unwrap()
+});
+
+/// Spam in a customer chat message (normalised): contact swapping, ads, links
+/// off the shopping platforms, repeated text, gibberish. Softer than [`spam`]
+/// for reviews: customers paste item links and ask about coupons.
+pub fn chat_spam(text: &str) -> Option<SpamReason> {
+    if let Some(m) = LINK.find(text)
+        && !PLATFORM_LINK.is_match(m.as_str())
+    {
+        return Some(SpamReason {
+            kind: "link",
+            matched: m.as_str().to_string(),
+        });
+    }
+    if let Some(m) = CONTACT.find(text) {
+        return Some(SpamReason {
+            kind: "contact",
+            matched: m.as_str().to_string(),
+        });
+    }
+    if let Some(m) = CHAT_AD.find(text) {
+        return Some(SpamReason {
+            kind: "ad",
+            matched: m.as_str().to_string(),
+        });
+    }
+    spam(text).filter(|r| r.kind == "repeated" || r.kind == "gibberish")
+}
+
 /// Detects spam in normalised `text`.
 pub fn spam(text: &str) -> Option<SpamReason> {
     if let Some(m) = LINK.find(text) {
@@ -136,6 +177,24 @@ mod tests {
         assert_eq!(kind("好好好好好好好好好好好好好好"), Some("repeated"));
         assert_eq!(kind("好评好评好评好评好评好评好评"), Some("repeated"));
         assert_eq!(kind("sdfghjklqwrtzxcvb"), Some("gibberish"));
+    }
+
+    #[test]
+    fn chat_spam_spares_customers_questions() {
+        let kind = |t: &str| chat_spam(t).map(|r| r.kind);
+        for t in [
+            "https://item.taobao.com/item.htm?id=12345 这个有货吗",
+            "怎么领券",
+            "扫码付款可以吗",
+            "你们是代购吗",
+            "电话13812345678，快递到了打给我",
+        ] {
+            assert_eq!(kind(t), None, "{t}");
+        }
+        assert_eq!(kind("加微信abc12345返现"), Some("contact"));
+        assert_eq!(kind("兼职刷单日结，有意私聊"), Some("ad"));
+        assert_eq!(kind("好东西看这里 http://t.cn/abc123"), Some("link"));
+        assert_eq!(kind("哈哈哈哈哈哈哈哈哈哈哈哈哈哈"), Some("repeated"));
     }
 
     #[test]

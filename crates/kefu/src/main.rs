@@ -58,6 +58,9 @@ enum Command {
     Ingest(verbs::ingest::IngestArgs),
     /// List rows that could not be read, with file, row and reason.
     Quarantine(verbs::data::QuarantineArgs),
+    /// List what was flagged as spam (customer chat, reviews, survey comments), with
+    /// the reason; spam is left out of KPIs unless `include_spam = true`.
+    Spam(verbs::data::QuarantineArgs),
     /// Run SQL over the tables (messages, orders, surveys, reviews, quarantine).
     Query(verbs::data::QueryArgs),
     /// The KPI report of METRICS.md: volume, response, resolution, satisfaction, conversion.
@@ -154,6 +157,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Demo(a) => verbs::demo::run(&dir, a).await,
         Command::Ingest(a) => verbs::ingest::run(&dir, a).await,
         Command::Quarantine(a) => verbs::data::quarantine(&dir, a).await,
+        Command::Spam(a) => verbs::data::spam(&dir, a).await,
         Command::Query(a) => verbs::data::query(&dir, a).await,
         Command::Report(a) => verbs::report::report(&dir, a).await,
         Command::Conversations(a) => verbs::report::conversations(&dir, a).await,

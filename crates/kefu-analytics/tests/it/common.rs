@@ -50,6 +50,7 @@ pub fn msg(
         categories: Vec::new(),
         sentiment: None,
         urgent: None,
+        spam: None,
         source_file: "golden".to_string(),
         source_row: n as u64,
     }

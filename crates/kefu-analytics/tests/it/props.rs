@@ -58,6 +58,7 @@ fn make(spec: &[(u8, u8, u32, u8, u8, u8)]) -> Vec<MessageRecord> {
                 categories: Vec::new(),
                 sentiment: None,
                 urgent: None,
+                spam: None,
                 source_file: "prop".into(),
                 source_row: i as u64,
             }

@@ -33,6 +33,7 @@ fn msg(i: usize, day: u32) -> MessageRecord {
         categories: vec![],
         sentiment: None,
         urgent: None,
+        spam: None,
         source_file: "t.csv".into(),
         source_row: i as u64,
     }

@@ -73,6 +73,34 @@ pub enum StoreAction {
     },
 }
 
+pub async fn spam(dir: &Path, a: QuarantineArgs) -> Result<()> {
+    let l = super::open(dir).await?.spam(a.limit).await?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&l)?);
+        return Ok(());
+    }
+    println!(
+        "spam: {} customer message(s), {} review(s), {} survey comment(s) — {} (include_spam = {})",
+        l.messages,
+        l.reviews,
+        l.surveys,
+        if l.included {
+            "counted in the facts and complaints"
+        } else {
+            "left out of the facts and complaints"
+        },
+        l.included
+    );
+    for i in &l.items {
+        let text: String = i.text.chars().take(60).collect();
+        println!(
+            "{:<8} {:<10} {:<20} {}  [{}]  {text}",
+            i.table, i.shop_id, i.id, i.ts, i.reason
+        );
+    }
+    Ok(())
+}
+
 pub async fn quarantine(dir: &Path, a: QuarantineArgs) -> Result<()> {
     let q = super::open(dir).await?.quarantine(a.limit).await?;
     if a.json {

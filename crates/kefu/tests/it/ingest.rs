@@ -528,3 +528,79 @@ m3,c2,s1,douyin,chat,2026-11-13 09:00:00,customer,,u2,能帮我加一张贺卡�
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Customer chat spam is flagged at ingest, left out of the facts and the
+/// complaints, listed with its reason by `kefu spam`, and counted again with
+/// `include_spam = true` (after `kefu store rebuild-facts`).
+#[test]
+fn chat_spam_is_flagged_listed_and_left_out_by_default() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path();
+    let chat = dir.join("chat.csv");
+    std::fs::write(
+        &chat,
+        "message_id,conversation_id,shop_id,platform,channel,ts,sender,agent_id,customer_id,text,kind,product_id,order_id
+m1,c1,s1,douyin,chat,2026-11-11 09:00:00,customer,,u1,快递三天了还没到，怎么回事,,,
+m2,c1,s1,douyin,chat,2026-11-11 09:01:00,agent,a1,u1,马上帮您查,,,
+m3,c2,s1,douyin,chat,2026-11-11 10:00:00,customer,,u2,兼职刷单日结三百，加微信abc12345,,,
+m4,c3,s1,douyin,chat,2026-11-11 11:00:00,customer,,u3,https://item.taobao.com/item.htm?id=123 这个有货吗,,,
+m5,c3,s1,douyin,chat,2026-11-11 11:01:00,agent,a1,u3,有的亲,,,
+",
+    )
+    .unwrap();
+    kefu(dir, &["ingest", chat.to_str().unwrap()]);
+    let q = |sql: &str| kefu_json(dir, &["query", "--json", sql]);
+    let flags =
+        q("SELECT message_id, spam FROM messages WHERE sender = 'customer' ORDER BY message_id");
+    let flags: Vec<(String, bool)> = flags
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["message_id"].as_str().unwrap().to_string(),
+                r["spam"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    // The pasted taobao link is a question, not spam.
+    assert_eq!(
+        flags,
+        [
+            ("m1".into(), false),
+            ("m3".into(), true),
+            ("m4".into(), false)
+        ]
+    );
+    // The spam-only conversation c2 is no conversation with the shop.
+    let convs = q("SELECT conversation_id FROM conversation_facts ORDER BY 1");
+    assert_eq!(convs.as_array().unwrap().len(), 2, "{convs}");
+    let report = kefu_json(dir, &["report", "--json"]);
+    assert_eq!(report["volume"]["conversations"], 2, "{report}");
+    assert_eq!(report["volume"]["customer_messages"], 2);
+
+    let spam = kefu_json(dir, &["spam", "--json"]);
+    assert_eq!(spam["messages"], 1, "{spam}");
+    assert_eq!(spam["included"], false);
+    assert_eq!(spam["items"][0]["id"], "m3");
+    let reason = spam["items"][0]["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("contact:") || reason.starts_with("ad:"),
+        "{reason}"
+    );
+    assert!(
+        spam["items"][0]["text"].as_str().unwrap().contains("刷单"),
+        "{spam}"
+    );
+
+    // The switch: spam counted again.
+    kefu(dir, &["config", "set", "include_spam", "true"]);
+    kefu(dir, &["store", "rebuild-facts"]);
+    let report = kefu_json(dir, &["report", "--json"]);
+    assert_eq!(report["volume"]["conversations"], 3, "{report}");
+    assert_eq!(
+        report["readings"]["include_spam"], true,
+        "{}",
+        report["readings"]
+    );
+}
