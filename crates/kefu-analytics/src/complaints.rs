@@ -80,6 +80,22 @@ pub struct CommentShare {
     pub mean_score: Option<f64>,
 }
 
+/// Customer messages of one intent (咨询意图), overall and split by the
+/// conversation's start hour, its last agent and its product.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct IntentMix {
+    pub intent: String,
+    pub messages: i64,
+    /// Of the customer messages with an intent.
+    pub share: Option<f64>,
+    /// Messages by shop-local start hour of their conversation (24 values).
+    pub by_hour: Vec<i64>,
+    /// (agent, messages), most first, at most 20; `-` for conversations no agent served.
+    pub by_agent: Vec<(String, i64)>,
+    /// (product, messages), most first, at most 20.
+    pub by_product: Vec<(String, i64)>,
+}
+
 /// The complaints section.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Complaints {
@@ -96,6 +112,9 @@ pub struct Complaints {
     pub urgent: Vec<UrgentMessage>,
     /// What survey comments are about, most frequent first.
     pub survey_comments: Vec<CommentShare>,
+    /// What customers came for (intents of customer chat messages), most first.
+    #[serde(default)]
+    pub intents: Vec<IntentMix>,
 }
 
 fn has_category(c: &str) -> String {
@@ -267,7 +286,7 @@ pub fn first_day_needed(
 /// concurrently, like the report's.
 pub async fn complaints(ctx: &SessionContext, q: &ReportQuery) -> Result<Complaints> {
     let has = |t: &str| ctx.table_exist(t).unwrap_or(false);
-    let (conversations, messages, surveys) = futures::try_join!(
+    let (conversations, messages, surveys, intents) = futures::try_join!(
         async {
             if has(CONVERSATIONS_TABLE) {
                 conversation_categories(ctx, q).await
@@ -289,10 +308,18 @@ pub async fn complaints(ctx: &SessionContext, q: &ReportQuery) -> Result<Complai
                 Ok(Vec::new())
             }
         },
+        async {
+            if has("messages") && has(CONVERSATIONS_TABLE) {
+                intent_mix(ctx, q).await
+            } else {
+                Ok(Vec::new())
+            }
+        },
     )?;
     let mut out = Complaints {
         categories: conversations,
         survey_comments: surveys,
+        intents,
         ..Complaints::default()
     };
     if let Some(m) = messages {
@@ -305,6 +332,75 @@ pub async fn complaints(ctx: &SessionContext, q: &ReportQuery) -> Result<Complai
         out.keywords = m.keywords;
         out.urgent = m.urgent;
     }
+    Ok(out)
+}
+
+/// Most first (then by name), at most `n`.
+fn top(m: BTreeMap<String, i64>, n: usize) -> Vec<(String, i64)> {
+    let mut v: Vec<(String, i64)> = m.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    v.truncate(n);
+    v
+}
+
+/// Intents of the query's customer messages, with the start hour, last agent and
+/// products of their conversation (first care cycle), in one grouped scan.
+async fn intent_mix(ctx: &SessionContext, q: &ReportQuery) -> Result<Vec<IntentMix>> {
+    let schema = ctx.table("messages").await?.schema().clone();
+    if schema.field_with_unqualified_name("intent").is_err() {
+        return Ok(Vec::new());
+    }
+    let mw = message_filter(q);
+    let rows = text_rows(
+        ctx,
+        format!(
+            "SELECT m.intent, c.local_hour, COALESCE(c.conv_last_agent, '-'),
+                    COALESCE(m.product_id, c.product_ids, '-'), COUNT(*)
+             FROM (SELECT * FROM messages WHERE {mw} AND intent IS NOT NULL) m
+             JOIN {CONVERSATIONS_TABLE} c
+               ON c.shop_id = m.shop_id AND c.conversation_id = m.conversation_id AND c.cycle = 0
+             GROUP BY 1, 2, 3, 4"
+        ),
+    )
+    .await?;
+    type Acc = (i64, Vec<i64>, BTreeMap<String, i64>, BTreeMap<String, i64>);
+    let mut per: BTreeMap<String, Acc> = BTreeMap::new();
+    let mut total = 0i64;
+    for r in &rows {
+        let Some(intent) = r[0].clone() else { continue };
+        let n = int(&r[4]);
+        total += n;
+        let e = per
+            .entry(intent)
+            .or_insert_with(|| (0, vec![0; 24], BTreeMap::new(), BTreeMap::new()));
+        e.0 += n;
+        if let Some(h) = num(&r[1]).map(|h| h as usize).filter(|h| *h < 24) {
+            e.1[h] += n;
+        }
+        *e.2.entry(r[2].clone().unwrap_or_default()).or_default() += n;
+        for p in r[3]
+            .as_deref()
+            .unwrap_or("-")
+            .split(',')
+            .filter(|p| !p.is_empty())
+        {
+            *e.3.entry(p.to_string()).or_default() += n;
+        }
+    }
+    let mut out: Vec<IntentMix> = per
+        .into_iter()
+        .map(
+            |(intent, (messages, by_hour, agents, products))| IntentMix {
+                intent,
+                messages,
+                share: (total > 0).then(|| messages as f64 / total as f64),
+                by_hour,
+                by_agent: top(agents, 20),
+                by_product: top(products, 20),
+            },
+        )
+        .collect();
+    out.sort_by(|a, b| b.messages.cmp(&a.messages).then(a.intent.cmp(&b.intent)));
     Ok(out)
 }
 

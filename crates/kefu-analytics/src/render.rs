@@ -411,6 +411,28 @@ fn complaints_text(out: &mut String, c: &crate::complaints::Complaints) {
             lines.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
         block(out, "评价留言 Survey comments by category", &refs);
     }
+    if !c.intents.is_empty() {
+        let lines: Vec<(String, String)> = c
+            .intents
+            .iter()
+            .map(|x| {
+                let peak = (0..24).max_by_key(|&h| (x.by_hour[h], std::cmp::Reverse(h)));
+                let agent = x.by_agent.first().map_or("-".to_string(), |a| a.0.clone());
+                (
+                    x.intent.clone(),
+                    format!(
+                        "{} ({}), 高峰 peak {}:00, 最多 most with {agent}",
+                        x.messages,
+                        pct(x.share),
+                        peak.unwrap_or(0)
+                    ),
+                )
+            })
+            .collect();
+        let refs: Vec<(&str, String)> =
+            lines.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+        block(out, "咨询意图 Customer intents (messages)", &refs);
+    }
 }
 
 #[cfg(test)]

@@ -960,6 +960,7 @@ fn a_conversation_belongs_to_the_customer_who_opened_it() {
         sentiment: None,
         urgent: None,
         spam: None,
+        intent: None,
         source_file: "golden".into(),
         source_row: 0,
     };

@@ -34,9 +34,20 @@ pub struct TextSettings {
     pub inline_categories: Option<String>,
     pub sentiment_model: Option<PathBuf>,
     pub chat_model: Option<PathBuf>,
+    /// An intents file (`[[intent]]` tables) merged into the default intents.
+    pub intents: Option<PathBuf>,
+    /// `[[text.intent]]` tables, as an intents file's text.
+    pub inline_intents: Option<String>,
 }
 
-const KEYS: [&str; 4] = ["categories", "category", "sentiment_model", "chat_model"];
+const KEYS: [&str; 6] = [
+    "categories",
+    "category",
+    "sentiment_model",
+    "chat_model",
+    "intents",
+    "intent",
+];
 
 impl TextSettings {
     /// Reads the `[text]` table of `cfg`; unknown keys are an error naming the known ones.
@@ -61,25 +72,29 @@ impl TextSettings {
                 )),
             }
         };
-        let inline_categories = match t.get("category") {
-            None => None,
-            Some(v @ toml::Value::Array(_)) => {
-                let mut root = toml::Table::new();
-                root.insert("category".into(), v.clone());
-                Some(toml::to_string(&root).map_err(anyhow::Error::from)?)
-            }
-            Some(_) => {
-                return Err(AppError::bad(
+        let inline = |key: &str| -> AppResult<Option<String>> {
+            match t.get(key) {
+                None => Ok(None),
+                Some(v @ toml::Value::Array(_)) => {
+                    let mut root = toml::Table::new();
+                    root.insert(key.into(), v.clone());
+                    Ok(Some(toml::to_string(&root).map_err(anyhow::Error::from)?))
+                }
+                Some(_) => Err(AppError::bad(
                     "text",
-                    "[[text.category]] must be an array of tables",
-                ));
+                    format!("[[text.{key}]] must be an array of tables"),
+                )),
             }
         };
+        let inline_categories = inline("category")?;
+        let inline_intents = inline("intent")?;
         Ok(TextSettings {
             categories: path("categories")?,
             inline_categories,
             sentiment_model: path("sentiment_model")?,
             chat_model: path("chat_model")?,
+            intents: path("intents")?,
+            inline_intents,
         })
     }
 
@@ -95,13 +110,19 @@ impl TextSettings {
             h = (h ^ 0xff).wrapping_mul(0x100000001b3);
         };
         feed(env!("CARGO_PKG_VERSION").as_bytes());
-        for p in [&self.categories, &self.sentiment_model, &self.chat_model] {
+        for p in [
+            &self.categories,
+            &self.sentiment_model,
+            &self.chat_model,
+            &self.intents,
+        ] {
             match p {
                 Some(p) => feed(&read(p)?),
                 None => feed(b"-"),
             }
         }
         feed(self.inline_categories.as_deref().unwrap_or("-").as_bytes());
+        feed(self.inline_intents.as_deref().unwrap_or("-").as_bytes());
         Ok(format!("{h:016x}"))
     }
 
@@ -139,6 +160,20 @@ impl TextSettings {
             a.set_chat_model(
                 kefu_text::ChatSentimentModel::from_bytes(&read(p)?).map_err(bad_text(p))?,
             );
+        }
+        if self.intents.is_some() || self.inline_intents.is_some() {
+            let mut intents = kefu_text::Intents::embedded().map_err(anyhow::Error::from)?;
+            if let Some(p) = &self.intents {
+                let text = String::from_utf8(read(p)?)
+                    .map_err(|_| AppError::bad("text", format!("{}: not UTF-8", p.display())))?;
+                intents.merge_toml(&text).map_err(bad_text(p))?;
+            }
+            if let Some(t) = &self.inline_intents {
+                intents.merge_toml(t).map_err(|e| {
+                    AppError::bad("text", format!("[[text.intent]] in kefu.toml: {e}"))
+                })?;
+            }
+            a.set_intents(intents);
         }
         Ok(a)
     }

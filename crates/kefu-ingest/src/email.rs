@@ -219,6 +219,7 @@ pub fn read(
             sentiment: None,
             urgent: None,
             spam: None,
+            intent: None,
             source_file: file.to_string(),
             source_row: row,
         }))

@@ -187,6 +187,7 @@ pub fn message<'a>(
         sentiment: None,
         urgent: None,
         spam: None,
+        intent: None,
         source_file: cx.file.to_string(),
         source_row: cx.row,
         shop_id: shop,

@@ -77,6 +77,7 @@ mod tests {
             sentiment: None,
             urgent: None,
             spam: None,
+            intent: None,
             source_file: "f".into(),
             source_row: 0,
         }

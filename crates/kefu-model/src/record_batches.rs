@@ -146,6 +146,7 @@ impl ToBatch for MessageRecord {
                     .map(String::as_str),
             ),
             Arc::new(BooleanArray::from_iter(rows.iter().map(|r| r.spam))),
+            opt_strs(rows.iter().map(|r| r.intent.as_deref())),
         ];
         Ok(RecordBatch::try_new(Self::schema(), cols)?)
     }
@@ -381,6 +382,7 @@ impl MessageRecord {
         );
         // Absent in stores written before the column existed.
         let spam = c.bool("spam").ok();
+        let intent = c.str("intent").ok();
         let mut out = Vec::with_capacity(batch.num_rows());
         for i in 0..batch.num_rows() {
             let sender_v = sender
@@ -414,6 +416,7 @@ impl MessageRecord {
                 spam: spam
                     .is_some_and(|c| c.is_valid(i))
                     .then(|| spam.is_some_and(|c| c.value(i))),
+                intent: intent.and_then(|c| opt_string(c, i)),
                 source_file: sf.value(i).to_string(),
                 source_row: sr.value(i) as u64,
             });
@@ -593,6 +596,7 @@ mod tests {
             sentiment: Some(0.25),
             urgent: Some(false),
             spam: None,
+            intent: None,
             source_file: "a.csv".into(),
             source_row: 3,
         }

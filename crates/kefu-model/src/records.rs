@@ -185,6 +185,8 @@ pub struct MessageRecord {
     /// Customer chat spam (ads, contact swapping; kefu-text at ingest): left out of
     /// the facts and complaint counts unless the shop's `include_spam` is set.
     pub spam: Option<bool>,
+    /// The customer's intent (咨询意图; kefu-text at ingest, customer messages).
+    pub intent: Option<String>,
     /// Where the row came from: file name and 1-based data row.
     pub source_file: String,
     pub source_row: u64,

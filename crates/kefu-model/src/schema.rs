@@ -57,6 +57,7 @@ pub fn messages() -> SchemaRef {
     // Added after the first release: a stored table gains it at the end (the
     // store's upgrade appends new columns), so it is declared there too.
     f.push(Field::new("spam", DataType::Boolean, true));
+    f.push(s("intent", true));
     Arc::new(Schema::new(f))
 }
 

@@ -56,6 +56,9 @@ pub struct TextAnalysis {
     pub urgency_reasons: Vec<UrgencyReason>,
     pub spam: Option<SpamReason>,
     pub keywords: Vec<String>,
+    /// Chat turns: the customer's intent (咨询意图, `dict/intents.toml`); None for
+    /// reviews and comments.
+    pub intent: Option<String>,
 }
 
 impl TextAnalysis {
@@ -82,6 +85,7 @@ pub fn global() -> &'static Analyzer {
 pub struct Analyzer {
     sentiment: SentimentModel,
     chat: ChatSentimentModel,
+    intents: crate::Intents,
     categories: CategoryClassifier,
     segmenter: OnceLock<Segmenter>,
     options: AnalyzerOptions,
@@ -114,6 +118,7 @@ impl Analyzer {
         Ok(Analyzer {
             sentiment,
             chat: ChatSentimentModel::embedded()?,
+            intents: crate::Intents::embedded()?,
             categories,
             segmenter: OnceLock::new(),
             options,
@@ -131,6 +136,15 @@ impl Analyzer {
     /// Replaces the chat sentiment model (a shop's own, from `kefu text train`).
     pub fn set_chat_model(&mut self, chat: ChatSentimentModel) {
         self.chat = chat;
+    }
+
+    /// Replaces the intent rules (a shop's own merged into the defaults).
+    pub fn set_intents(&mut self, intents: crate::Intents) {
+        self.intents = intents;
+    }
+
+    pub fn intents(&self) -> &crate::Intents {
+        &self.intents
     }
 
     pub fn chat_model(&self) -> &ChatSentimentModel {
@@ -218,6 +232,11 @@ impl Analyzer {
         } else {
             Vec::new()
         };
+        let intent = chat.then(|| {
+            self.intents
+                .classify(&norm.text, sentiment_label)
+                .to_string()
+        });
         let normalized = if pii.is_empty() {
             norm.text
         } else {
@@ -235,6 +254,7 @@ impl Analyzer {
             urgent: !urgency_reasons.is_empty(),
             urgency_reasons,
             keywords,
+            intent,
         }
     }
 

@@ -49,6 +49,10 @@ pub struct Category {
     /// A seed right after a negator (`没有色差`) does not count.
     #[serde(default)]
     pub negatable: bool,
+    /// A seed or pattern match does not count in a clause that also holds one
+    /// of these words: `快递员态度差` is about the courier (logistics), not `service`.
+    #[serde(default)]
+    pub unless: Vec<String>,
 }
 
 /// A list of categories (the TOML file's `[[category]]` tables) and the words
@@ -86,6 +90,7 @@ impl Taxonomy {
                 Some(x) => {
                     x.seeds.extend(c.seeds);
                     x.patterns.extend(c.patterns);
+                    x.unless.extend(c.unless);
                     if !c.zh.is_empty() {
                         x.zh = c.zh;
                     }
@@ -111,8 +116,12 @@ pub struct RuleHit {
 #[derive(Debug, Clone)]
 pub struct Rules {
     ac: Option<AhoCorasick>,
+    /// The normalised seeds, in automaton order.
+    seeds: Vec<String>,
     seed_category: Vec<usize>,
     negatable: Vec<bool>,
+    /// Per category: normalised words that switch its seeds off in their clause.
+    unless: Vec<Vec<String>>,
     regexes: Vec<(usize, Regex)>,
     /// All patterns in one automaton: one pass tells which patterns to run.
     regex_set: regex::RegexSet,
@@ -141,6 +150,25 @@ fn is_clause_break(c: char) -> bool {
             | '~'
             | '…'
     )
+}
+
+/// Whether the text right before a praise word negates it (`不`, `没`, `没有`,
+/// `不够`, `不太`, `不是`, `不怎么` …).
+fn negates_praise(before: &str) -> bool {
+    [
+        "不",
+        "没",
+        "没有",
+        "不够",
+        "不太",
+        "不是",
+        "不是很",
+        "不怎么",
+        "不大",
+        "不算",
+    ]
+    .iter()
+    .any(|n| before.ends_with(n))
 }
 
 /// The clause of `text` around byte range `s..e`.
@@ -211,9 +239,21 @@ impl Rules {
             .map_err(|e| TextError::Config(e.to_string()))?;
         Ok(Rules {
             ac,
+            seeds,
             regex_set,
             seed_category,
             negatable: tax.categories.iter().map(|c| c.negatable).collect(),
+            unless: tax
+                .categories
+                .iter()
+                .map(|c| {
+                    c.unless
+                        .iter()
+                        .map(|w| crate::normalize::normalize(w).text)
+                        .filter(|w| !w.is_empty())
+                        .collect()
+                })
+                .collect(),
             regexes,
             tone,
             tone_kind,
@@ -221,7 +261,8 @@ impl Rules {
         })
     }
 
-    /// A seed match inside praise or right after a negation does not count;
+    /// A seed match inside praise, right after a negation or in a clause with
+    /// one of its category's `unless` words does not count;
     /// `tones` are the praise/complaint words of the text (byte start, end, kind).
     fn switched_off(
         &self,
@@ -239,14 +280,64 @@ impl Rules {
         {
             return true;
         }
-        if tones.is_empty() {
+        let unless = &self.unless[category];
+        if tones.is_empty() && unless.is_empty() {
             return false;
         }
         let cl = clause(text, s, e);
+        if unless.iter().any(|w| cl.contains(w.as_str())) {
+            return true;
+        }
+        if tones.is_empty() {
+            return false;
+        }
         let lo = cl.as_ptr() as usize - text.as_ptr() as usize;
         let hi = lo + cl.len();
         let inside = |k: u8| tones.iter().any(|&(a, b, t)| t == k && a >= lo && b <= hi);
         inside(0) && !inside(1)
+    }
+
+    /// Praise (kind 0) and complaint (kind 1) words of `text` as (byte start,
+    /// end, kind); a negated praise word (`不满意`, `不够及时`) is a complaint word.
+    fn tones(&self, text: &str) -> Vec<(usize, usize, u8)> {
+        match &self.tone {
+            Some(t) => t
+                .find_overlapping_iter(text)
+                .map(|m| {
+                    let mut kind = self.tone_kind[m.pattern().as_usize()];
+                    if kind == 0 && negates_praise(&text[..m.start()]) {
+                        kind = 1;
+                    }
+                    (m.start(), m.end(), kind)
+                })
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// Every seed that counts in `text` (not switched off by praise, negation
+    /// or an `unless` word), as (category index, normalised seed), each once: the
+    /// evidence behind [`Rules::hits`], and how seeds are audited (how many
+    /// texts each one fires in).
+    pub fn fired_seeds(&self, text: &str) -> Vec<(usize, &str)> {
+        let Some(ac) = &self.ac else {
+            return Vec::new();
+        };
+        let mut seen: Vec<usize> = Vec::new();
+        let mut tones = None;
+        for m in ac.find_overlapping_iter(text) {
+            let k = m.pattern().as_usize();
+            if seen.contains(&k) {
+                continue;
+            }
+            let tones = tones.get_or_insert_with(|| self.tones(text));
+            if !self.switched_off(text, m.start(), m.end(), self.seed_category[k], tones) {
+                seen.push(k);
+            }
+        }
+        seen.into_iter()
+            .map(|k| (self.seed_category[k], self.seeds[k].as_str()))
+            .collect()
     }
 
     /// Every category whose rules match, with the first match of each.
@@ -261,16 +352,12 @@ impl Rules {
             }
         };
         if let Some(ac) = &self.ac {
-            let mut tones = Vec::new();
             let mut seeds = ac.find_overlapping_iter(text).peekable();
-            if seeds.peek().is_some()
-                && let Some(t) = &self.tone
-            {
-                tones.extend(
-                    t.find_overlapping_iter(text)
-                        .map(|m| (m.start(), m.end(), self.tone_kind[m.pattern().as_usize()])),
-                );
-            }
+            let tones = if seeds.peek().is_some() {
+                self.tones(text)
+            } else {
+                Vec::new()
+            };
             for m in seeds {
                 let c = self.seed_category[m.pattern().as_usize()];
                 if !self.switched_off(text, m.start(), m.end(), c, &tones) {
@@ -282,7 +369,13 @@ impl Rules {
             for k in self.regex_set.matches(text).iter() {
                 let (i, re) = &self.regexes[k];
                 if let Some(m) = re.find(text) {
-                    push(*i, m.as_str());
+                    let unless = &self.unless[*i];
+                    if unless.is_empty() || {
+                        let cl = clause(text, m.start(), m.end());
+                        !unless.iter().any(|w| cl.contains(w.as_str()))
+                    } {
+                        push(*i, m.as_str());
+                    }
                 }
             }
         }
@@ -360,6 +453,11 @@ impl CategoryClassifier {
 
     pub fn model(&self) -> Option<&LinearModel> {
         self.model.as_ref()
+    }
+
+    /// The compiled rule layer.
+    pub fn rules(&self) -> &Rules {
+        &self.rules
     }
 
     /// Scores every category of a normalised text; `ngrams` from
@@ -605,6 +703,42 @@ mod tests {
             labels.contains(&"logistics".to_string()) && labels.contains(&"service".to_string()),
             "{labels:?}"
         );
+    }
+
+    #[test]
+    fn unless_words_and_negated_praise() {
+        let c = CategoryClassifier::new(Taxonomy::default_taxonomy(), None).unwrap();
+        // Courier attitude is logistics, not service.
+        let (labels, _) = c.classify("快递员态度差", &[]);
+        assert_eq!(labels, vec!["logistics"]);
+        // ... but a second clause about the agent still counts.
+        let (labels, _) = c.classify("快递员态度差，客服也不回复", &[]);
+        assert!(labels.contains(&"service".to_string()), "{labels:?}");
+        // A gift's quality is price.
+        let (labels, _) = c.classify("赠品质量太次了", &[]);
+        assert_eq!(labels, vec!["price"]);
+        // Installing a driver is not an installation service.
+        let (labels, _) = c.classify("安装驱动以后蓝屏", &[]);
+        assert!(!labels.contains(&"after_sales".to_string()), "{labels:?}");
+        // Praise switches a seed off, negated praise does not.
+        let (labels, _) = c.classify("快递很及时", &[]);
+        assert_eq!(labels, vec!["other"]);
+        let (labels, _) = c.classify("快递很不及时", &[]);
+        assert_eq!(labels, vec!["logistics"]);
+        let (labels, _) = c.classify("快递服务不太满意", &[]);
+        assert_eq!(labels, vec!["logistics"]);
+    }
+
+    #[test]
+    fn fired_seeds_are_the_evidence() {
+        let t = Taxonomy::default_taxonomy();
+        let rules = Rules::compile(&t).unwrap();
+        let logistics = t.names().iter().position(|n| *n == "logistics").unwrap();
+        let fired = rules.fired_seeds("骑手送错了，快递也慢");
+        assert!(fired.contains(&(logistics, "骑手")), "{fired:?}");
+        assert!(fired.contains(&(logistics, "快递")), "{fired:?}");
+        // Switched off by praise: not evidence.
+        assert!(rules.fired_seeds("物流很快").is_empty());
     }
 
     #[test]

@@ -645,6 +645,40 @@ pub fn cross_validate_with(
     })
 }
 
+/// Each turn's label from a model trained without it (stratified `folds`-fold,
+/// first repeat of [`cross_validate`]'s shuffles): what downstream rules (intents)
+/// are evaluated with.
+pub fn cross_validated_labels(
+    turns: &[ChatTurn],
+    review: &SentimentModel,
+    folds: usize,
+) -> Result<Vec<SentimentLabel>, TextError> {
+    let folds = folds.max(2);
+    let mut rng = Rng(0x5EED_0000);
+    let mut fold_of = vec![0usize; turns.len()];
+    for k in 0..3 {
+        let mut idx: Vec<usize> = (0..turns.len())
+            .filter(|&i| class_index(turns[i].sentiment) == k)
+            .collect();
+        rng.shuffle(&mut idx);
+        for (j, i) in idx.into_iter().enumerate() {
+            fold_of[i] = j % folds;
+        }
+    }
+    let mut out = vec![SentimentLabel::Neutral; turns.len()];
+    for f in 0..folds {
+        let train: Vec<ChatTurn> = (0..turns.len())
+            .filter(|&i| fold_of[i] != f)
+            .map(|i| turns[i].clone())
+            .collect();
+        let model = ChatSentimentModel::train(&train, review, BTreeMap::new())?;
+        for i in (0..turns.len()).filter(|&i| fold_of[i] == f) {
+            out[i] = model.predict(review, &turns[i].text).label;
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -368,3 +368,16 @@ pub fn retrain_chat_sentiment(
         eval,
     })
 }
+
+/// Intents on the hand-labelled turns ([`crate::intents::LABELLED_DEV`]), each read
+/// with a cross-validated chat sentiment label (`kefu text eval`).
+pub fn evaluate_intents(data_dir: &Path) -> anyhow::Result<crate::intents::IntentEval> {
+    let review = SentimentModel::embedded()?;
+    let turns = crate::chat_sentiment::load_chat_turns(data_dir)?;
+    let labels = crate::chat_sentiment::cross_validated_labels(&turns, &review, CHAT_FOLDS)?;
+    Ok(crate::intents::evaluate(
+        &crate::Intents::embedded()?,
+        &turns,
+        &labels,
+    )?)
+}

@@ -51,6 +51,7 @@ pub fn msg(
         sentiment: None,
         urgent: None,
         spam: None,
+        intent: None,
         source_file: "golden".to_string(),
         source_row: n as u64,
     }

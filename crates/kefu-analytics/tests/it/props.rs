@@ -59,6 +59,7 @@ fn make(spec: &[(u8, u8, u32, u8, u8, u8)]) -> Vec<MessageRecord> {
                 sentiment: None,
                 urgent: None,
                 spam: None,
+                intent: None,
                 source_file: "prop".into(),
                 source_row: i as u64,
             }

@@ -21,6 +21,7 @@ pub(crate) fn enrich_messages(a: &kefu_text::Analyzer, rows: &mut [MessageRecord
         m.sentiment = Some(r.sentiment);
         m.urgent = Some(r.urgent);
         m.spam = Some(r.spam.is_some());
+        m.intent = r.intent;
     }
     for m in rows.iter_mut().filter(|m| m.text_masked.is_none()) {
         m.text_masked = Some(kefu_text::pii::mask(&m.text_raw));

@@ -34,6 +34,7 @@ fn msg(i: usize, day: u32) -> MessageRecord {
         sentiment: None,
         urgent: None,
         spam: None,
+        intent: None,
         source_file: "t.csv".into(),
         source_row: i as u64,
     }

@@ -85,3 +85,38 @@ fn labelled_file_parses_when_present() {
             .all(|i| i.labels.iter().all(|l| names.contains(&l.as_str())))
     );
 }
+
+/// Complaint categories on the two hand-labelled held-out sets
+/// (`tests/fixtures/README.md`): texts the rules were not tuned on.
+#[test]
+fn categories_on_held_out_sets() {
+    let Some(d) = data_or_skip() else { return };
+    use kefu_text::eval::{HELDOUT_B_FIXTURE, HELDOUT_FIXTURE, eval_heldout, load_heldout};
+    let m = kefu_text::SentimentModel::embedded().unwrap();
+    let clf = kefu_text::CategoryClassifier::embedded().unwrap();
+    let a = load_heldout(&d, HELDOUT_FIXTURE).unwrap();
+    let b = load_heldout(&d, HELDOUT_B_FIXTURE).unwrap();
+    assert_eq!((a.len(), b.len()), (239, 120));
+    let a = eval_heldout(&a, &clf, Some(&m), None).unwrap();
+    let b = eval_heldout(&b, &clf, Some(&m), None).unwrap();
+    let f1 = |h: &kefu_text::eval::HeldoutEval, l: &str| {
+        h.labels.iter().find(|x| x.label == l).unwrap().f1
+    };
+    // Issue #14's logistics target (F1 ≥ 0.80) holds on set A (41 logistics
+    // texts, reviews and chat); set B has only 9 and stays at 0.70.
+    assert!(
+        f1(&a, "logistics") >= 0.80,
+        "A logistics F1 {}",
+        f1(&a, "logistics")
+    );
+    assert!(
+        f1(&b, "logistics") >= 0.65,
+        "B logistics F1 {}",
+        f1(&b, "logistics")
+    );
+    // The issue's macro-F1 target (≥ 0.75) is NOT reached (A 0.657, B 0.693,
+    // README "Categories"); these floors keep what was measured from slipping.
+    assert!(a.macro_f1 >= 0.64, "A macro-F1 {}", a.macro_f1);
+    assert!(b.macro_f1 >= 0.67, "B macro-F1 {}", b.macro_f1);
+    assert!(f1(&a, "quality") >= 0.80 && f1(&b, "quality") >= 0.80);
+}

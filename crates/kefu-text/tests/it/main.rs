@@ -3,5 +3,6 @@
 mod analyzer;
 mod categories;
 mod data_eval;
+mod intents_eval;
 mod pii;
 mod sentiment;

@@ -28,7 +28,7 @@ pub async fn open_current(dir: &Path) -> anyhow::Result<kefu_app::App> {
         && r.conversations > 0
     {
         eprintln!(
-            "the facts were behind the source tables (an earlier ingest stopped before writing them): rebuilt {} conversations in {:.1} s",
+            "the facts were behind the source tables (an ingest stopped before writing them, or this version of kefu adds fact columns): rebuilt {} conversations in {:.1} s",
             r.conversations, r.secs
         );
     }

@@ -604,3 +604,56 @@ m5,c3,s1,douyin,chat,2026-11-11 11:01:00,agent,a1,u3,有的亲,,,
         report["readings"]
     );
 }
+
+/// Each customer chat message gets an intent at ingest; the report's complaints
+/// section (and so the API's) counts them by the conversation's start hour, agent
+/// and product. By hand: c1 at 09:00 (agent a1, product p1) asks when it ships
+/// (order status) and for an invoice; c2 at 14:00 (a2) asks about stock (pre-sale).
+#[test]
+fn intents_at_ingest_and_their_mix() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path();
+    let chat = dir.join("chat.csv");
+    std::fs::write(
+        &chat,
+        "message_id,conversation_id,shop_id,platform,channel,ts,sender,agent_id,customer_id,text,kind,product_id,order_id
+m1,c1,s1,douyin,chat,2026-11-11 09:00:00,customer,,u1,什么时候发货呀,,p1,
+m2,c1,s1,douyin,chat,2026-11-11 09:01:00,agent,a1,u1,今天就发,,,
+m3,c1,s1,douyin,chat,2026-11-11 09:02:00,customer,,u1,能开发票吗,,p1,
+m4,c1,s1,douyin,chat,2026-11-11 09:03:00,agent,a1,u1,可以的,,,
+m5,c2,s1,douyin,chat,2026-11-11 14:00:00,customer,,u2,XL码还有货吗,,,
+m6,c2,s1,douyin,chat,2026-11-11 14:01:00,agent,a2,u2,有的,,,
+",
+    )
+    .unwrap();
+    kefu(dir, &["ingest", chat.to_str().unwrap()]);
+    let m = kefu_json(
+        dir,
+        &[
+            "query",
+            "--json",
+            "SELECT message_id, intent FROM messages WHERE sender = 'customer' ORDER BY 1",
+        ],
+    );
+    let got: Vec<&str> = m
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["intent"].as_str().unwrap())
+        .collect();
+    assert_eq!(got, ["order_status", "invoice_payment", "presale"]);
+    let r = kefu_json(dir, &["report", "--json"]);
+    let mix = r["complaints"]["intents"].as_array().unwrap();
+    assert_eq!(mix.len(), 3, "{mix:?}");
+    let of = |name: &str| mix.iter().find(|x| x["intent"] == name).unwrap();
+    let os = of("order_status");
+    assert_eq!(os["messages"], 1);
+    assert!((os["share"].as_f64().unwrap() - 1.0 / 3.0).abs() < 1e-9);
+    assert_eq!(os["by_hour"][9], 1);
+    assert_eq!(os["by_agent"][0][0], "a1");
+    assert_eq!(os["by_product"][0][0], "p1");
+    let pre = of("presale");
+    assert_eq!(pre["by_hour"][14], 1);
+    assert_eq!(pre["by_agent"][0][0], "a2");
+    assert!(kefu(dir, &["report"]).contains("咨询意图 Customer intents"));
+}
