@@ -73,6 +73,9 @@ const zh = {
   c_urgent: '紧急消息',
   c_comments: '评价留言分类',
   c_comments_n: '留言数',
+  c_intents: '咨询意图',
+  c_intents_n: '消息数',
+  c_intent_hours: '咨询意图 · 按小时',
   c_agents_chart: '各客服咨询量',
   s_sentiment_mean: '平均情绪',
   s_negative_share: '负面占比',
@@ -211,6 +214,9 @@ const en: Record<Key, string> = {
   c_urgent: 'Urgent messages',
   c_comments: 'Survey comments by category',
   c_comments_n: 'Comments',
+  c_intents: 'Customer intents',
+  c_intents_n: 'Messages',
+  c_intent_hours: 'Intents by hour',
   c_agents_chart: 'Conversations per agent',
   s_sentiment_mean: 'Mean sentiment',
   s_negative_share: 'Negative share',
@@ -290,6 +296,19 @@ const categoryZh: Record<string, string> = {
   other: '其他',
 };
 
+const intentZh: Record<string, string> = {
+  presale: '售前咨询',
+  order_status: '订单物流状态',
+  logistics_complaint: '物流投诉',
+  quality_complaint: '质量投诉',
+  return_refund: '退换货退款',
+  invoice_payment: '发票支付',
+  usage_question: '使用咨询',
+  bargaining_promotion: '议价活动',
+  greeting_ack: '问候确认',
+  other: '其他',
+};
+
 const dimensionZh: Record<string, string> = {
   overall: '总体',
   speed: '响应速度',
@@ -320,6 +339,11 @@ export function t(key: Key, vars: Record<string, string | number> = {}): string 
 export function categoryLabel(name: string): string {
   if (lang === 'en') return name.replace(/_/g, ' ');
   return categoryZh[name] ?? name;
+}
+
+export function intentLabel(name: string): string {
+  if (lang === 'en') return name.replace(/_/g, ' ');
+  return intentZh[name] ?? name;
 }
 
 export function dimensionLabel(name: string): string {

@@ -129,6 +129,7 @@ export interface Complaints {
   urgent_messages: number;
   urgent: { conversation_id: string; ts: string; shop_id: string; text: string; categories: string[] }[];
   survey_comments: { category: string; comments: number; share: Num; mean_score: Num }[];
+  intents?: { intent: string; messages: number; share: Num; by_hour: number[]; by_agent: [string, number][]; by_product: [string, number][] }[];
 }
 
 export interface ConversationRow {

@@ -308,7 +308,9 @@ try {
   });
 
   await step('survey-comment bar (ECharts pick) drills to conversations', async () => {
-    await page.click(sel('nav-complaints'));
+    // Without the category the earlier drill-down left in the filters: comments of
+    // one category may be none.
+    await page.goto(`${BASE}/#/complaints`);
     await chartsSettled(page);
     const head = await page.textContent('[data-testid="urgent-head"]');
     assert(/\(\d+\)/.test(head), `the urgent heading shows no count: "${head}"`);
@@ -316,6 +318,16 @@ try {
     assert(href, 'the survey comments chart gave no drill-down');
     await page.waitForFunction(() => location.hash.startsWith('#/conversations'));
     assert((query(page.url()).get('where') || '').includes('surveys'), `no surveys subquery in ${page.url()}`);
+    await expectConversationRows(page);
+  });
+
+  await step('intent bar drills to the conversations of that intent', async () => {
+    await page.click(sel('nav-complaints'));
+    await chartsSettled(page);
+    const href = await page.evaluate(() => window.__kefuPick('intents', 0, 0));
+    assert(href, 'the intents chart gave no drill-down');
+    await page.waitForFunction(() => location.hash.startsWith('#/conversations'));
+    assert((query(page.url()).get('where') || '').includes('intent'), `no intent subquery in ${page.url()}`);
     await expectConversationRows(page);
   });
 

@@ -1,7 +1,7 @@
 import { barOption, chartBox, fill, hasData, lineOption } from '../charts';
 import { h } from '../dom';
 import { stamp } from '../format';
-import { categoryLabel, t } from '../i18n';
+import { categoryLabel, intentLabel, t } from '../i18n';
 import { drill, fetchWith, grid, load, pageHead, tzOf, type Ctx } from '../page';
 import type { Complaints } from '../types';
 import { everyDay, seriesDrill } from './common';
@@ -15,6 +15,7 @@ export function renderComplaints(ctx: Ctx): void {
     pageHead(t('nav_complaints')),
     grid('two', chartBox('categories', t('c_categories')), chartBox('keywords', t('c_keywords'))),
     grid('two', chartBox('sentiment', t('c_sentiment')), chartBox('comments', t('c_comments'))),
+    grid('two', chartBox('intents', t('c_intents')), chartBox('intent_hours', t('c_intent_hours'))),
     h('section', { class: 'card' }, h('header', { class: 'card-head' }, urgentHead), urgent),
   );
 
@@ -70,6 +71,31 @@ export function renderComplaints(ctx: Ctx): void {
         (_, y) => (com[y] ? drill(ctx, { where: commentWhere(com[y].category) }) : null),
       );
 
+      // What customers came for: a bar opens the conversations with such a message;
+      // the hours chart stacks the intents by the conversation's start hour.
+      const intents = c.intents ?? [];
+      fill(
+        ctx.root,
+        'intents',
+        hasData(intents.map((x) => x.messages))
+          ? barOption(intents.map((x) => intentLabel(x.intent)), intents.map((x) => x.messages), { horizontal: true, name: t('c_intents_n') })
+          : null,
+        (_, y) => (intents[y] ? drill(ctx, { where: intentWhere(intents[y].intent) }) : null),
+      );
+      const hours = Array.from({ length: 24 }, (_, i) => `${i}`);
+      const top = intents.slice(0, 6);
+      fill(
+        ctx.root,
+        'intent_hours',
+        top.length && hasData(top.flatMap((x) => x.by_hour))
+          ? lineOption(
+              hours,
+              top.map((x) => ({ name: intentLabel(x.intent), data: x.by_hour })),
+            )
+          : null,
+        (x) => (hours[x] !== undefined ? drill(ctx, { where: `local_hour = ${Number(x)}` }) : null),
+      );
+
       urgentHead.textContent = `${t('c_urgent')} (${c.urgent_messages ?? c.urgent.length})`;
       urgent.replaceChildren(
         ...(c.urgent.length
@@ -90,7 +116,7 @@ export function renderComplaints(ctx: Ctx): void {
           : [h('li', { class: 'muted' }, t('no_data'))]),
       );
     },
-    ['categories', 'keywords', 'sentiment', 'comments'],
+    ['categories', 'keywords', 'sentiment', 'comments', 'intents', 'intent_hours'],
     () => urgent.replaceChildren(h('li', { class: 'muted' }, t('error'))),
   );
 }
@@ -99,6 +125,12 @@ export function renderComplaints(ctx: Ctx): void {
 function keywordWhere(word: string): string {
   const like = `'%${word.replace(/'/g, "''").replace(/[%_]/g, '')}%'`;
   return `conversation_id IN (SELECT conversation_id FROM messages WHERE sender = 'customer' AND COALESCE(text_masked, text) LIKE ${like})`;
+}
+
+/** Conversations with a customer message of the intent. */
+function intentWhere(intent: string): string {
+  const v = `'${intent.replace(/'/g, "''")}'`;
+  return `conversation_id IN (SELECT conversation_id FROM messages WHERE sender = 'customer' AND intent = ${v})`;
 }
 
 /** Conversations whose survey comment carries the category. */
