@@ -24,6 +24,11 @@ local sorts = { "start", "frt_secs", "rounds_human", "csat" }
 
 local function pick(t) return t[math.random(#t)] end
 
+-- Agent names are Chinese: percent-encode every byte outside the unreserved set.
+local function enc(v)
+  return (string.gsub(v, "[^%w%-%._~]", function(c) return string.format("%%%02X", string.byte(c)) end))
+end
+
 local function date(offset) return os.date("%Y-%m-%d", first + offset * 86400) end
 
 local function filters()
@@ -34,8 +39,8 @@ local function filters()
     q[#q + 1] = "from=" .. date(a)
     q[#q + 1] = "to=" .. date(b)
   end
-  if #shops > 0 and math.random() < 0.5 then q[#q + 1] = "shop=" .. pick(shops) end
-  if #agents > 0 and math.random() < 0.2 then q[#q + 1] = "agent=" .. pick(agents) end
+  if #shops > 0 and math.random() < 0.5 then q[#q + 1] = "shop=" .. enc(pick(shops)) end
+  if #agents > 0 and math.random() < 0.2 then q[#q + 1] = "agent=" .. enc(pick(agents)) end
   if math.random() < 0.2 then q[#q + 1] = "channel=chat" end
   if math.random() < 0.2 then q[#q + 1] = "cohort=event" end
   return table.concat(q, "&")
@@ -59,9 +64,13 @@ request = function()
   if k == 1 then
     path = "/api/v1/overview?" .. f
   elseif k == 2 then
-    path = "/api/v1/series?metric=" .. pick(metrics) .. "&grain=" .. pick(grains) .. "&" .. f
+    local m = pick(metrics)
+    -- Message aggregates (negative_share) come by day, week or month only.
+    local g = m == "negative_share" and pick({ "day", "week", "month" }) or pick(grains)
+    path = "/api/v1/series?metric=" .. m .. "&grain=" .. g .. "&" .. f
   elseif k == 3 then
-    path = "/api/v1/heatmap?metric=" .. pick(metrics) .. "&" .. f
+    -- The heatmap counts conversations (other metrics are refused with a 400).
+    path = "/api/v1/heatmap?metric=conversations&" .. f
   elseif k == 4 then
     path = "/api/v1/distribution?metric=" .. pick({ "frt", "response" }) .. "&" .. f
   elseif k == 5 then
