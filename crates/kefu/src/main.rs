@@ -19,16 +19,27 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 /// Ingest, fact rebuilds and reports free and refill gigabytes chunk after chunk;
 /// handing that memory back to the OS only to fault it in again, page by zeroed
-/// page, was a third of a rebuild's time, and under load the server's purges showed
-/// as p99 latency (BENCHMARKS.md). So kefu keeps what it frees: memory stays at its
-/// high-water mark until exit. `MIMALLOC_PURGE_DELAY` in the environment (e.g. `10`,
-/// mimalloc's default) gives it back instead.
+/// page, was a third of a rebuild's time (BENCHMARKS.md). So a batch command keeps
+/// what it frees: memory stays at its high-water mark until exit. A server must not:
+/// under random-filter load its high-water mark rose round after round (+35–55 %
+/// within a minute of 50 clients), so [`return_freed_memory`] switches back to
+/// mimalloc's default before serving (RSS then flat within 10 %, BENCHMARKS.md).
+/// `MIMALLOC_PURGE_DELAY` in the environment overrides both.
 fn keep_freed_memory() {
+    set_purge_delay(-1);
+}
+
+/// Freed memory goes back to the OS after mimalloc's default 10 ms (the server).
+pub(crate) fn return_freed_memory() {
+    set_purge_delay(10);
+}
+
+fn set_purge_delay(ms: std::ffi::c_long) {
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
         return;
     }
     // SAFETY: a plain option setter of the allocator in use, callable at any time.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, ms) };
 }
 
 #[derive(Parser)]

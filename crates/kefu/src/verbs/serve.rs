@@ -30,6 +30,7 @@ pub async fn serve(
     token: Option<String>,
     insecure: bool,
 ) -> Result<()> {
+    crate::return_freed_memory();
     kefu_server::serve(kefu_server::ServeOptions {
         addr,
         token,
