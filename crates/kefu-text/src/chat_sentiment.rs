@@ -592,17 +592,7 @@ pub fn cross_validate_with(
     let mut total = [[0usize; 3]; 3];
     let mut sums = (0.0, 0.0, [0.0; 3], 0.0);
     for r in 0..repeats {
-        let mut rng = Rng(0x5EED_0000 + r as u64);
-        let mut fold_of = vec![0usize; turns.len()];
-        for k in 0..3 {
-            let mut idx: Vec<usize> = (0..turns.len())
-                .filter(|&i| class_index(turns[i].sentiment) == k)
-                .collect();
-            rng.shuffle(&mut idx);
-            for (j, i) in idx.into_iter().enumerate() {
-                fold_of[i] = j % folds;
-            }
-        }
+        let fold_of = stratified_folds(turns, folds, r as u64);
         let mut confusion = [[0usize; 3]; 3];
         for f in 0..folds {
             let train: Vec<ChatTurn> = (0..turns.len())
@@ -645,16 +635,10 @@ pub fn cross_validate_with(
     })
 }
 
-/// Each turn's label from a model trained without it (stratified `folds`-fold,
-/// first repeat of [`cross_validate`]'s shuffles): what downstream rules (intents)
-/// are evaluated with.
-pub fn cross_validated_labels(
-    turns: &[ChatTurn],
-    review: &SentimentModel,
-    folds: usize,
-) -> Result<Vec<SentimentLabel>, TextError> {
-    let folds = folds.max(2);
-    let mut rng = Rng(0x5EED_0000);
+/// The fold of each turn: every class shuffled (repeat `repeat`'s seed) and dealt
+/// round-robin over `folds`, so each fold holds its share of the rare classes.
+fn stratified_folds(turns: &[ChatTurn], folds: usize, repeat: u64) -> Vec<usize> {
+    let mut rng = Rng(0x5EED_0000 + repeat);
     let mut fold_of = vec![0usize; turns.len()];
     for k in 0..3 {
         let mut idx: Vec<usize> = (0..turns.len())
@@ -665,6 +649,19 @@ pub fn cross_validated_labels(
             fold_of[i] = j % folds;
         }
     }
+    fold_of
+}
+
+/// Each turn's label from a model trained without it (stratified `folds`-fold,
+/// first repeat of [`cross_validate`]'s shuffles): what downstream rules (intents)
+/// are evaluated with.
+pub fn cross_validated_labels(
+    turns: &[ChatTurn],
+    review: &SentimentModel,
+    folds: usize,
+) -> Result<Vec<SentimentLabel>, TextError> {
+    let folds = folds.max(2);
+    let fold_of = stratified_folds(turns, folds, 0);
     let mut out = vec![SentimentLabel::Neutral; turns.len()];
     for f in 0..folds {
         let train: Vec<ChatTurn> = (0..turns.len())

@@ -73,7 +73,7 @@ pub fn chat_spam(text: &str) -> Option<SpamReason> {
             matched: m.as_str().to_string(),
         });
     }
-    spam(text).filter(|r| r.kind == "repeated" || r.kind == "gibberish")
+    shape_spam(text)
 }
 
 /// Detects spam in normalised `text`.
@@ -96,6 +96,11 @@ pub fn spam(text: &str) -> Option<SpamReason> {
             matched: m.as_str().to_string(),
         });
     }
+    shape_spam(text)
+}
+
+/// Spam by its shape alone, shared by reviews and chat: repeated text, gibberish.
+fn shape_spam(text: &str) -> Option<SpamReason> {
     let chars: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
     let n = chars.len();
     if n >= 12 {
