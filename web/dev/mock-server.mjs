@@ -591,6 +591,7 @@ const routes = {
     const groups = groupBy(filtered(q), keys[by]);
     return { by, rows: [...groups.keys()].sort().map((key) => ({ key, ...body(groups.get(key)) })) };
   },
+  '/api/v1/spam': () => ({ messages: 0, reviews: 0, surveys: 0, included: false, items: [] }),
   '/api/v1/complaints': (q) => {
     const cs = filtered(q);
     const groups = groupBy(cs, (c) => c.categories);

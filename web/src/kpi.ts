@@ -45,6 +45,10 @@ export const KPIS: Record<string, Kpi> = Object.fromEntries(
       ['responses', 'k_responses', 'count', true, (b) => b.satisfaction.responses],
       ['conversion_rate', 'k_conversion_rate', 'rate', true, (b) => b.conversion.rate],
       ['avg_order_value', 'k_avg_order_value', 'money', true, (b) => b.conversion.avg_order_value],
+      ['complaint_rate', 'k_complaint_rate', 'rate', false, (b) => b.sentiment?.complaint_rate ?? null],
+      ['negative_conv_rate', 'k_negative_conv_rate', 'rate', false, (b) => b.sentiment?.negative_rate ?? null],
+      ['ended_negative_rate', 'k_ended_negative_rate', 'rate', false, (b) => b.sentiment?.ended_negative_rate ?? null],
+      ['calmed_rate', 'k_calmed_rate', 'rate', true, (b) => b.sentiment?.calmed_rate ?? null],
     ] as [string, I18nKey, Kind, boolean, (b: Body) => Num][]
   ).map(([key, label, kind, higherIsBetter, get]) => [key, { key, label, kind, higherIsBetter, get }]),
 );

@@ -61,6 +61,20 @@ export interface Body {
     avg_order_value: Num;
     order_amount: number;
   };
+  /** How customers felt (METRICS.md conversation sentiment); absent in old stores. */
+  sentiment?: {
+    conversations: number;
+    negative: number;
+    negative_rate: Num;
+    ended_negative: number;
+    ended_negative_rate: Num;
+    complaints: number;
+    complaint_rate: Num;
+    replies_to_negative: number;
+    calmed: number;
+    calmed_rate: Num;
+    after_reply_mean: Num;
+  };
 }
 
 export interface Overview extends Body {
@@ -130,6 +144,15 @@ export interface Complaints {
   urgent: { conversation_id: string; ts: string; shop_id: string; text: string; categories: string[] }[];
   survey_comments: { category: string; comments: number; share: Num; mean_score: Num }[];
   intents?: { intent: string; messages: number; share: Num; by_hour: number[]; by_agent: [string, number][]; by_product: [string, number][] }[];
+}
+
+/** `/api/v1/spam`: what was flagged as spam and left out of the KPIs. */
+export interface Spam {
+  messages: number;
+  reviews: number;
+  surveys: number;
+  included: boolean;
+  items: { table: string; shop_id: string; id: string; conversation_id: string | null; ts: string; text: string; reason: string }[];
 }
 
 export interface ConversationRow {

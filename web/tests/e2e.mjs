@@ -331,6 +331,34 @@ try {
     await expectConversationRows(page);
   });
 
+  await step('complaints page: sentiment cards, spam count, intents by agent drill', async () => {
+    await page.goto(`${BASE}/#/complaints`);
+    await chartsSettled(page);
+    await page.waitForFunction(() => !document.querySelector('[data-testid="kpi-complaint_rate"] .kpi-value')?.classList.contains('skeleton'));
+    for (const k of ['complaint_rate', 'negative_conv_rate', 'ended_negative_rate', 'calmed_rate']) {
+      const v = await page.$eval(sel(`kpi-${k}`), (e) => e.dataset.value);
+      assert(v !== '' && Number(v) >= 0 && Number(v) <= 1, `${k} card shows no rate: "${v}"`);
+    }
+    await page.waitForFunction(() => document.querySelector('[data-testid="spam-head"]')?.dataset.count !== undefined);
+    const spam = await page.$eval(sel('spam-head'), (e) => Number(e.dataset.count));
+    const api = await (await fetch(`${BASE}/api/v1/spam`, { headers: TOKEN ? { Authorization: `Bearer ${TOKEN}` } : {} })).json();
+    assert(spam === api.messages + api.reviews + api.surveys, `spam heading ${spam} vs API ${JSON.stringify(api).slice(0, 200)}`);
+    await page.waitForSelector(`${sel('intent-agents')} a[data-n]`);
+    const link = await page.$eval(`${sel('intent-agents')} a[data-n]`, (a) => a.getAttribute('href'));
+    await page.goto(`${BASE}/${link}`);
+    await page.waitForFunction(() => location.hash.startsWith('#/conversations'));
+    const where = query(page.url()).get('where') || '';
+    assert(where.includes('conv_last_agent') && where.includes('intent'), `intent × agent cell drilled to ${where}`);
+    await expectConversationRows(page);
+  });
+
+  await step('agents table shows calmed-after-reply per agent', async () => {
+    await page.goto(`${BASE}/#/agents`);
+    await page.waitForSelector(sel('agent-row'));
+    const heads = await page.$$eval(`${sel('agents-table')} th`, (ths) => ths.map((t) => t.textContent));
+    assert(heads.some((x) => /安抚|Calmed/.test(x)), `no calmed column: ${heads}`);
+  });
+
   await step('agent row opens conversations of that agent', async () => {
     await page.click(sel('nav-agents'));
     await page.waitForSelector(sel('agent-row'));

@@ -28,6 +28,7 @@ const URGENT_ITEMS: usize = 50;
 
 /// One complaint category's share of the period's conversations.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CategoryShare {
     pub category: String,
     /// Conversations (first care cycle) whose primary category this is.
@@ -41,6 +42,7 @@ pub struct CategoryShare {
 
 /// Sentiment of customer messages on one shop-local day.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SentimentDay {
     /// Shop-local date `YYYY-MM-DD` (named like the points of every series).
     pub t: String,
@@ -52,6 +54,7 @@ pub struct SentimentDay {
 /// A word that stands out in the negative messages (TF-IDF), with how many of them
 /// contain it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Keyword {
     pub word: String,
     pub weight: f64,
@@ -60,6 +63,7 @@ pub struct Keyword {
 
 /// A customer message flagged urgent (escalation threat or very negative), masked.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UrgentMessage {
     pub shop_id: String,
     pub conversation_id: String,
@@ -70,6 +74,7 @@ pub struct UrgentMessage {
 
 /// One category among survey comments.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CommentShare {
     pub category: String,
     pub comments: i64,
@@ -83,6 +88,7 @@ pub struct CommentShare {
 /// Customer messages of one intent (咨询意图), overall and split by the
 /// conversation's start hour, its last agent and its product.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IntentMix {
     pub intent: String,
     pub messages: i64,
@@ -98,6 +104,7 @@ pub struct IntentMix {
 
 /// The complaints section.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Complaints {
     /// Most frequent first.
     pub categories: Vec<CategoryShare>,

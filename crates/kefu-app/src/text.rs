@@ -360,7 +360,7 @@ impl Stored for SurveyRecord {
 }
 
 /// One spam item of [`App::spam`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct SpamItem {
     /// `messages`, `reviews` or `surveys`.
     pub table: String,
@@ -375,8 +375,8 @@ pub struct SpamItem {
     pub reason: String,
 }
 
-/// Spam counts per table and the latest items (`kefu spam`).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+/// Spam counts per table and the latest items (`kefu spam`, `/api/v1/spam`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct SpamList {
     pub messages: u64,
     pub reviews: u64,
@@ -389,11 +389,16 @@ pub struct SpamList {
 
 impl App {
     /// What kefu-text flagged as spam: customer chat messages, reviews, survey
-    /// comments — counted, and the latest `limit` of each with the reason.
-    pub async fn spam(&self, limit: usize) -> AppResult<SpamList> {
+    /// comments — counted, and the latest `limit` of each with the reason; of one
+    /// shop when `shop` is given.
+    pub async fn spam(&self, limit: usize, shop: Option<&str>) -> AppResult<SpamList> {
         let s = self.session().await?;
-        let count =
-            |t: &str, extra: &str| format!("SELECT COUNT(*) AS n FROM {t} WHERE spam{extra}");
+        let of_shop = shop.map_or(String::new(), |v| {
+            format!(" AND shop_id = {}", crate::sql::lit(v))
+        });
+        let count = |t: &str, extra: &str| {
+            format!("SELECT COUNT(*) AS n FROM {t} WHERE spam{extra}{of_shop}")
+        };
         let n =
             |rows: Vec<serde_json::Value>| rows.first().and_then(|r| r["n"].as_u64()).unwrap_or(0);
         let messages = n(crate::encode::batches_to_json(
@@ -413,7 +418,7 @@ impl App {
                 format!(
                     "SELECT shop_id, message_id AS id, conversation_id, CAST(ts AS VARCHAR) AS ts, \
                      COALESCE(text_masked, text) AS text FROM messages \
-                     WHERE spam AND sender = 'customer' ORDER BY ts DESC, row_key LIMIT {limit}"
+                     WHERE spam AND sender = 'customer' {of_shop} ORDER BY ts DESC, row_key LIMIT {limit}"
                 ),
             ),
             (
@@ -421,7 +426,7 @@ impl App {
                 format!(
                     "SELECT shop_id, review_id AS id, CAST(NULL AS VARCHAR) AS conversation_id, \
                      CAST(ts AS VARCHAR) AS ts, COALESCE(text_masked, text) AS text FROM reviews \
-                     WHERE spam ORDER BY ts DESC, row_key LIMIT {limit}"
+                     WHERE spam {of_shop} ORDER BY ts DESC, row_key LIMIT {limit}"
                 ),
             ),
             (
@@ -429,7 +434,7 @@ impl App {
                 format!(
                     "SELECT shop_id, survey_id AS id, conversation_id, CAST(ts AS VARCHAR) AS ts, \
                      COALESCE(comment_masked, comment) AS text FROM surveys \
-                     WHERE spam ORDER BY ts DESC, row_key LIMIT {limit}"
+                     WHERE spam {of_shop} ORDER BY ts DESC, row_key LIMIT {limit}"
                 ),
             ),
         ];
@@ -457,7 +462,7 @@ impl App {
         }
         let included = self
             .config()?
-            .shop("")
+            .shop(shop.unwrap_or(""))
             .map_err(anyhow::Error::from)?
             .include_spam;
         Ok(SpamList {

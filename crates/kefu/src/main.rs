@@ -71,7 +71,7 @@ enum Command {
     Quarantine(verbs::data::QuarantineArgs),
     /// List what was flagged as spam (customer chat, reviews, survey comments), with
     /// the reason; spam is left out of KPIs unless `include_spam = true`.
-    Spam(verbs::data::QuarantineArgs),
+    Spam(verbs::data::SpamArgs),
     /// Run SQL over the tables (messages, orders, surveys, reviews, quarantine).
     Query(verbs::data::QueryArgs),
     /// The KPI report of METRICS.md: volume, response, resolution, satisfaction, conversion.

@@ -22,6 +22,10 @@ const COLUMNS: Column[] = [
   { key: 'resolution_rate', label: 't_resolution', get: (b) => b.resolution.rate, fmt: rate },
   { key: 'csat_pct', label: 't_csat', get: (b) => b.satisfaction.csat_pct, fmt: pct },
   { key: 'conversion_rate', label: 't_conversion', get: (b) => b.conversion.rate, fmt: rate },
+  // Sentiment after the agent's reply: of replies to a negative customer, the share
+  // after which the customer's next message was not negative.
+  { key: 'calmed_rate', label: 't_calmed', get: (b) => b.sentiment?.calmed_rate ?? null, fmt: rate },
+  { key: 'ended_negative_rate', label: 't_ended_negative', get: (b) => b.sentiment?.ended_negative_rate ?? null, fmt: rate },
 ];
 
 export function renderAgents(ctx: Ctx): void {

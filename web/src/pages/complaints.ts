@@ -1,22 +1,71 @@
 import { barOption, chartBox, fill, hasData, lineOption } from '../charts';
 import { h } from '../dom';
-import { stamp } from '../format';
+import { int, stamp } from '../format';
 import { categoryLabel, intentLabel, t } from '../i18n';
+import { fillKpis, kpiRow } from '../kpi';
 import { drill, fetchWith, grid, load, pageHead, tzOf, type Ctx } from '../page';
-import type { Complaints } from '../types';
-import { everyDay, seriesDrill } from './common';
+import type { Complaints, Overview, Spam } from '../types';
+import { NO_KEY, everyDay, seriesDrill } from './common';
 
 const pctAxis = (v: number) => `${Math.round(v * 100)}%`;
 
 export function renderComplaints(ctx: Ctx): void {
   const urgent = h('ul', { class: 'urgent', 'data-testid': 'urgent-list' }, h('li', { class: 'muted' }, t('loading')));
   const urgentHead = h('h3', { 'data-testid': 'urgent-head' }, t('c_urgent'));
+  const cards = kpiRow(['complaint_rate', 'negative_conv_rate', 'ended_negative_rate', 'calmed_rate']);
+  const byAgent = h('div', { class: 'table-scroll', 'data-testid': 'intent-agents' }, h('p', { class: 'muted' }, t('loading')));
+  const byProduct = h('div', { class: 'table-scroll', 'data-testid': 'intent-products' }, h('p', { class: 'muted' }, t('loading')));
+  const spamHead = h('h3', { 'data-testid': 'spam-head' }, t('c_spam'));
+  const spamNote = h('p', { class: 'muted' });
+  const spam = h('ul', { class: 'urgent', 'data-testid': 'spam-list' }, h('li', { class: 'muted' }, t('loading')));
   ctx.root.append(
     pageHead(t('nav_complaints')),
+    cards,
     grid('two', chartBox('categories', t('c_categories')), chartBox('keywords', t('c_keywords'))),
     grid('two', chartBox('sentiment', t('c_sentiment')), chartBox('comments', t('c_comments'))),
     grid('two', chartBox('intents', t('c_intents')), chartBox('intent_hours', t('c_intent_hours'))),
+    grid(
+      'two',
+      h('section', { class: 'card' }, h('header', { class: 'card-head' }, h('h3', {}, t('c_intent_agents'))), byAgent),
+      h('section', { class: 'card' }, h('header', { class: 'card-head' }, h('h3', {}, t('c_intent_products'))), byProduct),
+    ),
     h('section', { class: 'card' }, h('header', { class: 'card-head' }, urgentHead), urgent),
+    h('section', { class: 'card' }, h('header', { class: 'card-head' }, spamHead), spamNote, spam),
+  );
+
+  // Conversation sentiment of the period (the report's `sentiment` section).
+  load(ctx, fetchWith<Overview>(ctx, 'overview'), (o) => fillKpis(cards, o));
+
+  // Spam is left out of every number above; say how much and show it.
+  load(
+    ctx,
+    fetchWith<Spam>(ctx, 'spam', { limit: 20 }),
+    (sp) => {
+      const n = sp.messages + sp.reviews + sp.surveys;
+      spamHead.textContent = `${t('c_spam')} (${int(n)})`;
+      spamHead.dataset.count = String(n);
+      spamNote.textContent = n ? t(sp.included ? 'spam_included' : 'spam_excluded') : '';
+      spam.replaceChildren(
+        ...(sp.items.length
+          ? sp.items.map((it) =>
+              h(
+                'li',
+                { 'data-testid': 'spam-item' },
+                h(
+                  'a',
+                  { href: it.conversation_id ? drill(ctx, { open: it.conversation_id, open_shop: it.shop_id }) : '#' },
+                  h('span', { class: 'ts' }, stamp(it.ts, tzOf(ctx, it.shop_id))),
+                  h('span', { class: 'shop' }, it.shop_id),
+                  h('span', { class: 'text' }, it.text),
+                  h('span', { class: 'tag' }, it.reason),
+                ),
+              ),
+            )
+          : [h('li', { class: 'muted' }, t('spam_none'))]),
+      );
+    },
+    [],
+    () => spam.replaceChildren(h('li', { class: 'muted' }, t('error'))),
   );
 
   load(
@@ -96,6 +145,17 @@ export function renderComplaints(ctx: Ctx): void {
         (x) => (hours[x] !== undefined ? drill(ctx, { where: `local_hour = ${Number(x)}` }) : null),
       );
 
+      byAgent.replaceChildren(
+        intentTable(intents, (x) => x.by_agent, 't_agent', (key, intent) =>
+          drill(ctx, { where: `${key === NO_KEY ? 'conv_last_agent IS NULL' : `conv_last_agent = ${quote(key)}`} AND ${intentWhere(intent)}` }),
+        ),
+      );
+      byProduct.replaceChildren(
+        intentTable(intents, (x) => x.by_product, 't_product', (key, intent) =>
+          drill(ctx, { where: `${key === NO_KEY ? 'product_ids IS NULL' : `product_ids LIKE ${quote(`%${key.replace(/[%_]/g, '')}%`)}`} AND ${intentWhere(intent)}` }),
+        ),
+      );
+
       urgentHead.textContent = `${t('c_urgent')} (${c.urgent_messages ?? c.urgent.length})`;
       urgent.replaceChildren(
         ...(c.urgent.length
@@ -119,6 +179,60 @@ export function renderComplaints(ctx: Ctx): void {
     ['categories', 'keywords', 'sentiment', 'comments', 'intents', 'intent_hours'],
     () => urgent.replaceChildren(h('li', { class: 'muted' }, t('error'))),
   );
+}
+
+type Intents = NonNullable<Complaints['intents']>;
+
+/**
+ * Rows (agents or products, most messages first) × the top intents: each cell is
+ * the row's customer messages of that intent and their share of the row; a cell
+ * opens the conversations with such a message.
+ */
+function intentTable(
+  intents: Intents,
+  split: (x: Intents[number]) => [string, number][],
+  rowLabel: 't_agent' | 't_product',
+  target: (key: string, intent: string) => string,
+): HTMLElement {
+  const cols = intents.slice(0, 6);
+  const totals = new Map<string, number>();
+  const cell = new Map<string, number>();
+  for (const x of intents) {
+    for (const [k, n] of split(x)) {
+      totals.set(k, (totals.get(k) ?? 0) + n);
+      cell.set(`${k}\u0000${x.intent}`, n);
+    }
+  }
+  const rows = [...totals.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10);
+  if (!rows.length || !cols.length) return h('p', { class: 'muted' }, t('no_data'));
+  return h(
+    'table',
+    { class: 'data' },
+    h('thead', {}, h('tr', {}, h('th', {}, t(rowLabel)), ...cols.map((c) => h('th', { class: 'num' }, intentLabel(c.intent))))),
+    h(
+      'tbody',
+      {},
+      ...rows.map(([k, total]) =>
+        h(
+          'tr',
+          { 'data-testid': 'intent-row', 'data-key': k },
+          h('td', {}, k === NO_KEY ? t('no_key') : k),
+          ...cols.map((c) => {
+            const n = cell.get(`${k}\u0000${c.intent}`) ?? 0;
+            return h(
+              'td',
+              { class: 'num', title: `${int(n)} ${t('c_intents_n')}` },
+              n ? h('a', { href: target(k, c.intent), 'data-n': String(n) }, `${Math.round((n / total) * 100)}%`) : '–',
+            );
+          }),
+        ),
+      ),
+    ),
+  );
+}
+
+function quote(v: string): string {
+  return `'${v.replace(/'/g, "''")}'`;
 }
 
 /** Conversations with a customer message naming the word (`where` takes a subquery). */

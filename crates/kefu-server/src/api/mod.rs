@@ -31,6 +31,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/distribution", get(views::distribution))
         .route("/breakdown", get(views::breakdown))
         .route("/complaints", get(views::complaints))
+        .route("/spam", get(views::spam))
         .route("/conversations", get(conversations::list))
         .route("/conversations/{id}", get(conversations::one))
         .route("/sql", post(sql::sql))
@@ -52,6 +53,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         views::distribution,
         views::breakdown,
         views::complaints,
+        views::spam,
         conversations::list,
         conversations::one,
         sql::sql
@@ -69,6 +71,15 @@ pub fn routes() -> Router<Arc<AppState>> {
         kefu_app::views::MetaOut,
         kefu_app::views::ShopMeta,
         kefu_app::views::DateRange,
+        kefu_analytics::complaints::Complaints,
+        kefu_analytics::complaints::CategoryShare,
+        kefu_analytics::complaints::SentimentDay,
+        kefu_analytics::complaints::Keyword,
+        kefu_analytics::complaints::UrgentMessage,
+        kefu_analytics::complaints::CommentShare,
+        kefu_analytics::complaints::IntentMix,
+        kefu_app::text::SpamList,
+        kefu_app::text::SpamItem,
         kefu_app::conversations::ConversationRow,
         kefu_app::conversations::ConversationList,
         kefu_app::conversations::Transcript,

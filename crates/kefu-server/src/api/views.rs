@@ -147,7 +147,7 @@ pub async fn breakdown(
 
 /// Complaint categories, sentiment trend, keywords of negative messages, urgent list.
 #[utoipa::path(get, path = "/api/v1/complaints", params(FilterParams),
-    responses((status = 200, description = "{categories, sentiment, keywords, urgent}", body = Object), (status = 400, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = kefu_analytics::complaints::Complaints), (status = 400, body = crate::error::ErrorBody)))]
 pub async fn complaints(
     State(state): St,
     uri: OriginalUri,
@@ -156,6 +156,37 @@ pub async fn complaints(
     let f = f.filters()?;
     cached(&state, &uri, || async {
         Ok::<_, ApiError>(state.app().complaints(&f).await?)
+    })
+    .await
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SpamParams {
+    /// Items listed per table, latest first (default 50, at most 500).
+    limit: Option<usize>,
+    /// Only this shop.
+    shop: Option<String>,
+}
+
+/// What was flagged as spam (customer chat, reviews, survey comments): counts per
+/// table, whether the shop counts it, and the latest items with the reason.
+#[utoipa::path(get, path = "/api/v1/spam", params(SpamParams),
+    responses((status = 200, body = kefu_app::text::SpamList), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn spam(
+    State(state): St,
+    uri: OriginalUri,
+    Query(p): Query<SpamParams>,
+) -> ApiResult<JsonBytes> {
+    let limit = p.limit.unwrap_or(50);
+    if limit > 500 {
+        return Err(ApiError::bad_request(format!(
+            "limit: at most 500, not {limit}"
+        )));
+    }
+    let shop = given(&p.shop);
+    cached(&state, &uri, || async {
+        Ok::<_, ApiError>(state.app().spam(limit, shop.as_deref()).await?)
     })
     .await
 }

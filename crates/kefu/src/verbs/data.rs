@@ -13,6 +13,18 @@ pub struct QuarantineArgs {
 }
 
 #[derive(Args)]
+pub struct SpamArgs {
+    /// Items listed per table (latest first).
+    #[arg(long, default_value_t = 200)]
+    pub limit: usize,
+    /// Only this shop.
+    #[arg(long)]
+    pub shop: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
 pub struct QueryArgs {
     /// A SELECT statement.
     pub sql: String,
@@ -73,8 +85,11 @@ pub enum StoreAction {
     },
 }
 
-pub async fn spam(dir: &Path, a: QuarantineArgs) -> Result<()> {
-    let l = super::open(dir).await?.spam(a.limit).await?;
+pub async fn spam(dir: &Path, a: SpamArgs) -> Result<()> {
+    let l = super::open(dir)
+        .await?
+        .spam(a.limit, a.shop.as_deref())
+        .await?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&l)?);
         return Ok(());

@@ -254,6 +254,40 @@ fn series_heatmap_distribution_breakdown_complaints() {
 }
 
 #[test]
+fn spam_is_counted_listed_and_filtered_by_shop() {
+    let all = ok("/api/v1/spam?limit=5");
+    let (st, sql) =
+        post_sql("SELECT COUNT(*) AS n FROM messages WHERE spam AND sender = 'customer'");
+    assert_eq!(st, 200, "{sql}");
+    assert_eq!(all["messages"], sql["rows"][0][0], "{all}");
+    let items = all["items"].as_array().unwrap();
+    assert!(
+        items.iter().filter(|i| i["table"] == "messages").count() <= 5,
+        "{all}"
+    );
+    for i in items {
+        assert!(!i["reason"].as_str().unwrap().is_empty(), "{i}");
+    }
+    let shop = ok("/api/v1/meta")["shops"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let one = ok(&format!("/api/v1/spam?shop={}", urlencode(&shop)));
+    let (_, sql) = post_sql(&format!(
+        "SELECT COUNT(*) AS n FROM messages WHERE spam AND sender = 'customer' AND shop_id = '{shop}'"
+    ));
+    assert_eq!(one["messages"], sql["rows"][0][0], "{one}");
+    assert!(
+        one["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["shop_id"] == shop.as_str())
+    );
+    bad("/api/v1/spam?limit=100000", 400, "limit");
+}
+
+#[test]
 fn drill_down_lists_the_conversations_behind_a_number() {
     // A heatmap cell → the conversations started then.
     let h = ok("/api/v1/heatmap");
@@ -489,9 +523,23 @@ fn openapi_document_and_docs_page() {
         "/api/v1/conversations/{id}",
         "/api/v1/sql",
         "/api/v1/meta",
+        "/api/v1/spam",
     ] {
         assert!(paths.contains_key(p), "openapi lacks {p}");
     }
+    // The complaints answer is typed, intents included.
+    let schemas = &doc["components"]["schemas"];
+    let props = schemas["Complaints"]["properties"].as_object().unwrap();
+    for k in [
+        "categories",
+        "keywords",
+        "urgent",
+        "intents",
+        "survey_comments",
+    ] {
+        assert!(props.contains_key(k), "Complaints schema lacks {k}");
+    }
+    assert!(schemas["IntentMix"]["properties"]["by_agent"].is_object());
     let (st, page) = get(shared(), "/api/v1/docs", None);
     assert_eq!(st, 200);
     assert!(page.as_str().unwrap().contains("openapi.json"));
