@@ -6,6 +6,7 @@
 //! ```toml
 //! [text]
 //! categories = "taxonomy.toml"          # relative to the data directory
+//! category_model = "models/categories.kfm"  # `kefu text train --labels …`
 //! sentiment_model = "models/sentiment.kfm"
 //! chat_model = "models/chat_sentiment.kfm"
 //!
@@ -32,6 +33,9 @@ pub struct TextSettings {
     pub categories: Option<PathBuf>,
     /// `[[text.category]]` tables, as a taxonomy file's text.
     pub inline_categories: Option<String>,
+    /// A category model trained on the shop's own labelled texts (`kefu text
+    /// train --labels`); its labels may include the shop's own categories.
+    pub category_model: Option<PathBuf>,
     pub sentiment_model: Option<PathBuf>,
     pub chat_model: Option<PathBuf>,
     /// An intents file (`[[intent]]` tables) merged into the default intents.
@@ -40,9 +44,10 @@ pub struct TextSettings {
     pub inline_intents: Option<String>,
 }
 
-const KEYS: [&str; 6] = [
+const KEYS: [&str; 7] = [
     "categories",
     "category",
+    "category_model",
     "sentiment_model",
     "chat_model",
     "intents",
@@ -91,6 +96,7 @@ impl TextSettings {
         Ok(TextSettings {
             categories: path("categories")?,
             inline_categories,
+            category_model: path("category_model")?,
             sentiment_model: path("sentiment_model")?,
             chat_model: path("chat_model")?,
             intents: path("intents")?,
@@ -112,6 +118,7 @@ impl TextSettings {
         feed(env!("CARGO_PKG_VERSION").as_bytes());
         for p in [
             &self.categories,
+            &self.category_model,
             &self.sentiment_model,
             &self.chat_model,
             &self.intents,
@@ -126,13 +133,8 @@ impl TextSettings {
         Ok(format!("{h:016x}"))
     }
 
-    /// The analyzer for ingest and relabelling (no keywords: they are computed per
-    /// period in reports).
-    pub fn analyzer(&self) -> AppResult<Analyzer> {
-        let sentiment = match &self.sentiment_model {
-            Some(p) => kefu_text::SentimentModel::from_bytes(&read(p)?).map_err(bad_text(p))?,
-            None => kefu_text::SentimentModel::embedded().map_err(anyhow::Error::from)?,
-        };
+    /// The default taxonomy merged with the shop's file and inline categories.
+    pub fn taxonomy(&self) -> AppResult<Taxonomy> {
         let mut taxonomy = Taxonomy::default_taxonomy();
         if let Some(p) = &self.categories {
             let text = String::from_utf8(read(p)?)
@@ -144,8 +146,41 @@ impl TextSettings {
                 AppError::bad("text", format!("[[text.category]] in kefu.toml: {e}"))
             })?);
         }
-        let embedded = CategoryClassifier::embedded().map_err(anyhow::Error::from)?;
-        let categories = CategoryClassifier::new(taxonomy, embedded.model().cloned())
+        Ok(taxonomy)
+    }
+
+    /// The analyzer for ingest and relabelling (no keywords: they are computed per
+    /// period in reports).
+    pub fn analyzer(&self) -> AppResult<Analyzer> {
+        let sentiment = match &self.sentiment_model {
+            Some(p) => kefu_text::SentimentModel::from_bytes(&read(p)?).map_err(bad_text(p))?,
+            None => kefu_text::SentimentModel::embedded().map_err(anyhow::Error::from)?,
+        };
+        let taxonomy = self.taxonomy()?;
+        let model = match &self.category_model {
+            Some(p) => {
+                let m =
+                    kefu_text::linear::LinearModel::from_bytes(&read(p)?).map_err(bad_text(p))?;
+                // A model of other labels would silently leave the taxonomy to its rules.
+                let names = taxonomy.names();
+                if let Some(l) = m.labels.iter().find(|l| !names.contains(&l.as_str())) {
+                    return Err(AppError::bad(
+                        "text",
+                        format!(
+                            "{}: the model knows the label '{l}', which the taxonomy lacks (add it to [text].categories)",
+                            p.display()
+                        ),
+                    ));
+                }
+                m
+            }
+            None => CategoryClassifier::embedded()
+                .map_err(anyhow::Error::from)?
+                .model()
+                .cloned()
+                .ok_or_else(|| anyhow::anyhow!("the embedded category model is missing"))?,
+        };
+        let categories = CategoryClassifier::new(taxonomy, Some(model))
             .map_err(|e| AppError::bad("text", format!("taxonomy: {e}")))?;
         let mut a = Analyzer::with_parts(
             sentiment,

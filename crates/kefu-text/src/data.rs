@@ -261,6 +261,39 @@ pub fn load_labeled_complaints(data_dir: &Path) -> Result<Vec<LabeledComplaint>,
         .collect()
 }
 
+/// Reads a shop's own labelled texts for `kefu text train --labels`: JSON lines
+/// `{"text": "...", "labels": ["logistics", ...]}` (`id` optional); a bad line is an
+/// error naming the file and line.
+pub fn load_labeled_file(path: &Path) -> Result<Vec<LabeledComplaint>, TextError> {
+    #[derive(Deserialize)]
+    struct Line {
+        id: Option<String>,
+        text: String,
+        labels: Vec<String>,
+    }
+    let s = std::fs::read_to_string(path)
+        .map_err(|e| TextError::Data(format!("{}: {e}", path.display())))?;
+    s.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            let at = || format!("{} line {}", path.display(), i + 1);
+            let l: Line =
+                serde_json::from_str(l).map_err(|e| TextError::Data(format!("{}: {e}", at())))?;
+            if l.text.trim().is_empty() {
+                return Err(TextError::Data(format!("{}: empty text", at())));
+            }
+            Ok(LabeledComplaint {
+                id: l.id.unwrap_or_else(at),
+                cat: String::new(),
+                text: l.text,
+                labels: l.labels,
+                urgent: false,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -309,6 +309,67 @@ pub fn retrain_categories(data_dir: &Path, out_dir: &Path) -> anyhow::Result<Pat
     Ok(path)
 }
 
+/// A shop's own category model, written by [`train_shop_categories`].
+#[derive(Debug, Clone, Serialize)]
+pub struct ShopCategories {
+    pub path: PathBuf,
+    pub texts: usize,
+    /// Texts per label.
+    pub labels: BTreeMap<String, usize>,
+}
+
+/// Trains a category model on a shop's own labelled texts (`files`, JSON lines of
+/// [`crate::data::load_labeled_file`]) for `taxonomy` (the default taxonomy merged
+/// with the shop's), and writes `categories.kfm` into `out_dir`. A label the
+/// taxonomy does not know is an error naming its file and line, not a silent drop.
+pub fn train_shop_categories(
+    files: &[PathBuf],
+    taxonomy: &Taxonomy,
+    out_dir: &Path,
+) -> anyhow::Result<ShopCategories> {
+    let names = taxonomy.names();
+    let mut items = Vec::new();
+    let mut labels = BTreeMap::new();
+    for f in files {
+        for c in crate::data::load_labeled_file(f)? {
+            if c.labels.is_empty() {
+                anyhow::bail!("{}: no labels", c.id);
+            }
+            for l in &c.labels {
+                if !names.contains(&l.as_str()) {
+                    anyhow::bail!(
+                        "{}: unknown label '{l}' (the taxonomy has {})",
+                        c.id,
+                        names.join(", ")
+                    );
+                }
+                *labels.entry(l.clone()).or_insert(0) += 1;
+            }
+            items.push(c);
+        }
+    }
+    if items.is_empty() {
+        anyhow::bail!("no labelled texts in the {} file(s)", files.len());
+    }
+    std::fs::create_dir_all(out_dir)?;
+    let mut m = crate::train::train_categories(taxonomy, &items)?;
+    m.meta.insert(
+        "train_files".into(),
+        files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect::<Vec<_>>()
+            .join(","),
+    );
+    let path = out_dir.join("categories.kfm");
+    std::fs::write(&path, m.to_bytes()?)?;
+    Ok(ShopCategories {
+        path,
+        texts: items.len(),
+        labels,
+    })
+}
+
 /// A chat sentiment model written by [`retrain_chat_sentiment`], with the
 /// cross-validated figures of the same training recipe.
 #[derive(Debug, Clone, Serialize)]

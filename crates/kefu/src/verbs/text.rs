@@ -147,6 +147,11 @@ pub enum TextCommand {
         /// The review model whose scores the chat model reads.
         #[arg(long, value_name = "FILE")]
         model: Option<PathBuf>,
+        /// The shop's own labelled texts (JSON lines `{"text","labels":[…]}`,
+        /// repeatable): trains only the category model, for the taxonomy of the data
+        /// directory's `[text]`, into `--out-dir`; point `[text].category_model` at it.
+        #[arg(long = "labels", value_name = "JSONL")]
+        labels: Vec<PathBuf>,
     },
 }
 
@@ -196,6 +201,24 @@ pub async fn run_in(dir: &Path, args: TextArgs) -> anyhow::Result<()> {
                     );
                 }
             }
+            Ok(())
+        }
+        TextCommand::Train {
+            ref labels,
+            ref out_dir,
+            ..
+        } if !labels.is_empty() => {
+            let app = super::open(dir).await?;
+            let taxonomy = app.text_settings()?.taxonomy()?;
+            let r = kefu_text::tools::train_shop_categories(labels, &taxonomy, out_dir)?;
+            let per: Vec<String> = r.labels.iter().map(|(l, n)| format!("{l} {n}")).collect();
+            println!(
+                "categories: {} labelled text(s) ({})\nwrote {}\nuse it: [text] category_model = \"{}\" in kefu.toml, then `kefu text relabel`",
+                r.texts,
+                per.join(", "),
+                r.path.display(),
+                r.path.display()
+            );
             Ok(())
         }
         _ => run(args),
@@ -347,6 +370,7 @@ fn run_to(args: TextArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             sentiment_only,
             chat_only,
             model,
+            labels: _,
         } => {
             let mut review = model;
             if !chat_only {

@@ -657,3 +657,145 @@ m6,c2,s1,douyin,chat,2026-11-11 14:01:00,agent,a2,u2,有的,,,
     assert_eq!(pre["by_agent"][0][0], "a2");
     assert!(kefu(dir, &["report"]).contains("咨询意图 Customer intents"));
 }
+
+/// A shop's own category model: `kefu text train --labels` learns a label of the
+/// shop's taxonomy from its labelled texts (no seed words), `[text].category_model`
+/// puts it to work at ingest, and bad labels or a model the taxonomy does not match
+/// are clear errors.
+#[test]
+fn shop_trained_category_model_labels_at_ingest() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path();
+    // The shop's label has no seeds: only the trained model can find it.
+    std::fs::write(
+        dir.join("kefu.toml"),
+        "[text]\n[[text.category]]\nname = \"gift_wrap\"\nzh = \"礼品包装\"\n",
+    )
+    .unwrap();
+    let wrap = [
+        "丝带系得太松了",
+        "礼品袋皱巴巴的",
+        "丝带颜色不对",
+        "礼品袋破了一个角",
+        "丝带没有系好",
+        "礼品袋太小装不下",
+        "要的丝带是红色的",
+        "礼品袋上有污渍",
+        "丝带散开了",
+        "没有给礼品袋",
+        "丝带剪得很难看",
+        "礼品袋不是说好的款式",
+        "丝带打结很丑",
+        "礼品袋印错字了",
+        "丝带断了",
+    ];
+    let other = [
+        ("快递太慢了三天还没到", "logistics"),
+        ("物流一直不更新", "logistics"),
+        ("衣服质量很差起球", "quality"),
+        ("用了两天就坏了", "quality"),
+        ("我要退货退款", "refund_return"),
+        ("客服态度很差", "service"),
+        ("价格比别家贵", "price"),
+        ("发票什么时候开", "payment_invoice"),
+        ("快递员把东西扔门口", "logistics"),
+        ("做工粗糙线头多", "quality"),
+    ];
+    let mut lines = String::new();
+    for t in wrap {
+        lines.push_str(&format!(
+            "{{\"text\":\"{t}\",\"labels\":[\"gift_wrap\"]}}\n"
+        ));
+    }
+    for (t, l) in other {
+        lines.push_str(&format!("{{\"text\":\"{t}\",\"labels\":[\"{l}\"]}}\n"));
+    }
+    let labels = dir.join("labels.jsonl");
+    std::fs::write(&labels, &lines).unwrap();
+    let models = dir.join("models");
+    let out = kefu(
+        dir,
+        &[
+            "text",
+            "train",
+            "--labels",
+            labels.to_str().unwrap(),
+            "--out-dir",
+            models.to_str().unwrap(),
+        ],
+    );
+    assert!(out.contains("25 labelled text"), "{out}");
+    assert!(models.join("categories.kfm").exists());
+
+    let mut toml = std::fs::read_to_string(dir.join("kefu.toml")).unwrap();
+    toml = toml.replace(
+        "[text]\n",
+        "[text]\ncategory_model = \"models/categories.kfm\"\n",
+    );
+    std::fs::write(dir.join("kefu.toml"), &toml).unwrap();
+    let chat = dir.join("chat.csv");
+    std::fs::write(
+        &chat,
+        "message_id,conversation_id,shop_id,platform,channel,ts,sender,agent_id,customer_id,text,kind,product_id,order_id
+m1,c1,s1,douyin,chat,2026-11-11 09:00:00,customer,,u1,收到了但是丝带松了,,,
+m2,c1,s1,douyin,chat,2026-11-11 09:01:00,agent,a1,u1,抱歉，马上处理,,,
+",
+    )
+    .unwrap();
+    kefu(dir, &["ingest", chat.to_str().unwrap()]);
+    let m = kefu_json(
+        dir,
+        &[
+            "query",
+            "--json",
+            "SELECT categories FROM messages WHERE message_id = 'm1'",
+        ],
+    );
+    assert!(
+        m[0]["categories"]
+            .as_str()
+            .unwrap_or("")
+            .contains("gift_wrap"),
+        "{m}"
+    );
+
+    // A label the taxonomy lacks: the file and line are named.
+    std::fs::write(&labels, "{\"text\":\"x\",\"labels\":[\"gift_wrap\"]}\n{\"text\":\"快递慢\",\"labels\":[\"shipping\"]}\n").unwrap();
+    let err = assert_cmd::Command::cargo_bin("kefu")
+        .unwrap()
+        .arg("--data-dir")
+        .arg(dir)
+        .args([
+            "text",
+            "train",
+            "--labels",
+            labels.to_str().unwrap(),
+            "--out-dir",
+        ])
+        .arg(dir.join("m2"))
+        .output()
+        .unwrap();
+    let msg = String::from_utf8_lossy(&err.stderr);
+    assert!(!err.status.success());
+    assert!(msg.contains("line 2") && msg.contains("shipping"), "{msg}");
+
+    // The model knows gift_wrap; a taxonomy without it refuses the model.
+    std::fs::write(
+        dir.join("kefu.toml"),
+        "[text]\ncategory_model = \"models/categories.kfm\"\n",
+    )
+    .unwrap();
+    let err = assert_cmd::Command::cargo_bin("kefu")
+        .unwrap()
+        .arg("--data-dir")
+        .arg(dir)
+        .args(["ingest", chat.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let msg = String::from_utf8_lossy(&err.stderr);
+    assert!(!err.status.success());
+    assert!(
+        msg.contains("gift_wrap") && msg.contains("taxonomy"),
+        "{msg}"
+    );
+}
