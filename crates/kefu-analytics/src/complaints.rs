@@ -459,6 +459,27 @@ async fn conversation_categories(
     Ok(out)
 }
 
+/// (negative, read) customer messages of the query: the counts behind
+/// `negative_share` (spam left out unless the shop counts it).
+pub async fn negative_counts(ctx: &SessionContext, q: &ReportQuery) -> Result<(u64, u64)> {
+    if !ctx.table_exist("messages").unwrap_or(false) {
+        return Ok((0, 0));
+    }
+    let sql = format!(
+        "SELECT CAST(SUM(CASE WHEN sentiment < {NEGATIVE_BELOW} THEN 1 ELSE 0 END) AS BIGINT), \
+         CAST(COUNT(*) AS BIGINT) FROM messages WHERE {}",
+        message_filter(q)
+    );
+    let rows = text_rows(ctx, sql).await?;
+    let n = |i: usize| {
+        rows.first()
+            .and_then(|r| r[i].as_deref())
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    Ok((n(0), n(1)))
+}
+
 /// What the customer messages themselves say.
 struct MessageSide {
     negative_by_category: BTreeMap<String, Option<f64>>,

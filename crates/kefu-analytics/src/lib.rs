@@ -13,10 +13,14 @@
 //!   issue 3); [`render`] prints it.
 //! * [`materialize`] keeps the fact tables in the store in step with the sources
 //!   (refresh after an ingest, full rebuild in chunks).
+//! * [`compare`] tests two queries (periods) against each other, metric by metric,
+//!   with kefu-stats' tests.
 //! * [`stats`] holds the exact percentiles every report uses; [`window`] the shop's
 //!   clock and business hours; [`buckets`] the response-time buckets.
 
 pub mod buckets;
+#[cfg(feature = "kpi")]
+pub mod compare;
 #[cfg(feature = "kpi")]
 pub mod complaints;
 pub mod fact_batches;

@@ -18,6 +18,9 @@ pub enum KpiError {
     DataFusion(#[from] datafusion::error::DataFusionError),
     #[error("arrow: {0}")]
     Arrow(#[from] arrow::error::ArrowError),
+    /// A request the analysis cannot answer (an argument out of its domain).
+    #[error("{0}")]
+    Invalid(String),
 }
 
 pub type Result<T, E = KpiError> = std::result::Result<T, E>;

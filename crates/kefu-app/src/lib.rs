@@ -20,6 +20,7 @@
 //!   kefu.toml), applied at ingest, and relabelling the stored texts after a change.
 
 mod app;
+pub mod compare;
 pub mod config;
 pub mod conversations;
 pub mod encode;

@@ -194,6 +194,9 @@ pub struct ShopConfig {
     /// Count customer chat spam (ads, contact swapping) in the facts, KPIs and
     /// complaints; by default it is left out (`kefu spam` lists it).
     pub include_spam: bool,
+    /// Significance level of comparisons (`kefu compare`, the dashboard's change
+    /// marks): a change is significant when its Benjamini–Hochberg q-value ≤ alpha.
+    pub alpha: f64,
 }
 
 impl Default for ShopConfig {
@@ -214,6 +217,7 @@ impl Default for ShopConfig {
             assessment_window: AssessmentWindow::default(),
             email_addresses: Vec::new(),
             include_spam: false,
+            alpha: 0.05,
         }
     }
 }

@@ -76,6 +76,9 @@ enum Command {
     Query(verbs::data::QueryArgs),
     /// The KPI report of METRICS.md: volume, response, resolution, satisfaction, conversion.
     Report(verbs::report::ReportArgs),
+    /// Is period b different from a (or the period before it, or a year earlier)?
+    /// Every KPI with its test, interval, q-value and a sentence.
+    Compare(verbs::compare::CompareArgs),
     /// The conversations behind a number: filters, a SQL predicate, transcripts.
     Conversations(verbs::report::ConversationsArgs),
     /// Show or change the configuration (kefu.toml in the data directory).
@@ -171,6 +174,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Spam(a) => verbs::data::spam(&dir, a).await,
         Command::Query(a) => verbs::data::query(&dir, a).await,
         Command::Report(a) => verbs::report::report(&dir, a).await,
+        Command::Compare(a) => verbs::compare::compare(&dir, a).await,
         Command::Conversations(a) => verbs::report::conversations(&dir, a).await,
         Command::Config(a) => verbs::data::config(&dir, a),
         Command::Store(a) => verbs::data::store(&dir, a).await,

@@ -85,6 +85,9 @@ pub struct Response {
     pub three_min_buyers: i64,
     /// 人工不服务率.
     pub not_served_rate: Option<f64>,
+    /// Its base: conversations whose customer wrote inside the service window.
+    #[serde(default)]
+    pub not_served_base: i64,
     /// 答问比 = agent messages / customer messages.
     pub answer_ratio: Option<f64>,
 }
@@ -126,6 +129,11 @@ pub struct Satisfaction {
     /// % of 9–10 − % of 0–6 over 0–10 responses.
     pub nps: Option<f64>,
     pub nps_responses: i64,
+    /// 0–10 responses of 9–10 and of 0–6 (the NPS comparison's multinomial counts).
+    #[serde(default)]
+    pub nps_promoters: i64,
+    #[serde(default)]
+    pub nps_detractors: i64,
     pub by_dimension: BTreeMap<String, DimensionScore>,
 }
 

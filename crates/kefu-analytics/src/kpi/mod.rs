@@ -22,7 +22,7 @@ pub use body::{
     Satisfaction, Volume, Within,
 };
 pub(crate) use sections::bodies;
-pub use sections::breakdown;
+pub use sections::{Duration, breakdown, duration_samples};
 pub use views::{
     Grain, SeriesPoint, VolumeBy, frt_distribution, heatmap, response_distribution, series,
     volume_by,

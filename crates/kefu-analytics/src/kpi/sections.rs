@@ -100,6 +100,7 @@ async fn conversation_sections(ctx: &SessionContext, q: &ReportQuery, out: &Bodi
             b.volume.agent_messages = n(v[2]);
             b.volume.bot_messages = n(v[3]);
             b.response.not_served_rate = rate(n(v[5]), n(v[4]));
+            b.response.not_served_base = n(v[4]);
             let resolved = n(v[6]);
             b.resolution.resolved = resolved;
             b.resolution.rate = rate(resolved, conversations);
@@ -134,19 +135,14 @@ async fn conversation_sections(ctx: &SessionContext, q: &ReportQuery, out: &Bodi
         Ok(())
     };
     let resolution = async {
-        let rc = q.resolution_col();
-        let sql = format!("SELECT {k}, {rc} FROM {src} WHERE {w} AND cycle = 0 AND resolved");
-        let r = values(ctx, &sql).await?;
+        let r = values(ctx, &duration_sql(q, Duration::Resolution)).await?;
         fill(out, r, |b, v| b.resolution.time_secs = Summary::of(v));
         Ok(())
     };
-    // FRT per cycle, credited to the agent who replied; outbound cycles carry no clock.
     let (fk, fw) = (q.key(T::Frt), q.filter(T::Frt));
     let fsrc = q.src(T::Frt);
     let frt = async {
-        let fc = q.frt_col();
-        let sql = format!("SELECT {fk}, {fc} FROM {fsrc} WHERE {fw} AND frt_answered");
-        let r = values(ctx, &sql).await?;
+        let r = values(ctx, &duration_sql(q, Duration::Frt)).await?;
         fill(out, r, |b, v| b.response.frt_secs = Summary::of(v));
         Ok(())
     };
@@ -210,8 +206,7 @@ async fn round_sections(ctx: &SessionContext, q: &ReportQuery, out: &Bodies) -> 
         Ok::<_, KpiError>(())
     };
     let response = async {
-        let sql = format!("SELECT {k}, {col} FROM {src} WHERE {w} AND kind = 'human'");
-        let r = values(ctx, &sql).await?;
+        let r = values(ctx, &duration_sql(q, Duration::Response)).await?;
         fill(out, r, |b, v| b.response.response_secs = Summary::of(v));
         Ok(())
     };
@@ -256,6 +251,56 @@ async fn round_sections(ctx: &SessionContext, q: &ReportQuery, out: &Bodies) -> 
     };
     futures::try_join!(counts, response, buyers, calmed)?;
     Ok(())
+}
+
+/// The durations the report summarises and a comparison tests, one value each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Duration {
+    /// Per answered care cycle, credited to the agent who replied (outbound cycles
+    /// carry no clock).
+    Frt,
+    /// Per human round.
+    Response,
+    /// Per resolved conversation (first care cycle).
+    Resolution,
+}
+
+/// The query of one duration's values, keyed by the breakdown key: the report's
+/// summaries and the comparisons' samples read the same rows.
+fn duration_sql(q: &ReportQuery, d: Duration) -> String {
+    match d {
+        Duration::Frt => {
+            let (k, w, src, c) = (q.key(T::Frt), q.filter(T::Frt), q.src(T::Frt), q.frt_col());
+            format!("SELECT {k}, {c} FROM {src} WHERE {w} AND frt_answered")
+        }
+        Duration::Response => {
+            let (k, w, src) = (q.key(T::Rounds), q.filter(T::Rounds), q.src(T::Rounds));
+            let c = q.response_col();
+            format!("SELECT {k}, {c} FROM {src} WHERE {w} AND kind = 'human'")
+        }
+        Duration::Resolution => {
+            let (k, w, src) = (q.key(T::Conv), q.filter(T::Conv), q.src(T::Conv));
+            let c = q.resolution_col();
+            format!("SELECT {k}, {c} FROM {src} WHERE {w} AND cycle = 0 AND resolved")
+        }
+    }
+}
+
+/// The values of a duration per breakdown key (`"all"` without one): the samples
+/// behind `frt_secs`, `response_secs` and `resolution.time_secs`.
+pub async fn duration_samples(
+    ctx: &SessionContext,
+    q: &ReportQuery,
+    d: Duration,
+) -> Result<BTreeMap<String, Vec<f64>>> {
+    let table = match d {
+        Duration::Frt | Duration::Resolution => CONVERSATIONS_TABLE,
+        Duration::Response => ROUNDS_TABLE,
+    };
+    if !table_ok(ctx, table) {
+        return Ok(BTreeMap::new());
+    }
+    values(ctx, &duration_sql(q, d)).await
 }
 
 #[derive(Default)]
@@ -346,6 +391,8 @@ async fn satisfaction(ctx: &SessionContext, q: &ReportQuery, out: &Bodies) -> Re
     for (k, (total, pro, det)) in nps {
         let s = &mut out.entry(k).or_default().satisfaction;
         s.nps_responses = total;
+        s.nps_promoters = pro;
+        s.nps_detractors = det;
         s.nps = (total > 0).then(|| (pro - det) as f64 * 100.0 / total as f64);
     }
     Ok(())

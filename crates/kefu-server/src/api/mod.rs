@@ -32,6 +32,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/breakdown", get(views::breakdown))
         .route("/complaints", get(views::complaints))
         .route("/spam", get(views::spam))
+        .route("/compare", get(views::compare))
         .route("/conversations", get(conversations::list))
         .route("/conversations/{id}", get(conversations::one))
         .route("/sql", post(sql::sql))
@@ -54,6 +55,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         views::breakdown,
         views::complaints,
         views::spam,
+        views::compare,
         conversations::list,
         conversations::one,
         sql::sql
@@ -78,6 +80,12 @@ pub fn routes() -> Router<Arc<AppState>> {
         kefu_analytics::complaints::UrgentMessage,
         kefu_analytics::complaints::CommentShare,
         kefu_analytics::complaints::IntentMix,
+        kefu_analytics::compare::Comparison,
+        kefu_analytics::compare::MetricChange,
+        kefu_analytics::compare::KeyChange,
+        kefu_analytics::compare::Side,
+        kefu_analytics::compare::Span,
+        kefu_analytics::compare::Kind,
         kefu_app::text::SpamList,
         kefu_app::text::SpamItem,
         kefu_app::conversations::ConversationRow,

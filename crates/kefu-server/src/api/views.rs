@@ -190,3 +190,75 @@ pub async fn spam(
     })
     .await
 }
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CompareParams {
+    /// The period asked about, `FROM..TO` (default: the filters' `from`/`to`).
+    b: Option<String>,
+    /// The baseline period, `FROM..TO`; instead of `vs`.
+    a: Option<String>,
+    /// `previous` (default: the period of the same length before b, 环比) or `year` (同比).
+    vs: Option<String>,
+    /// Also compare each agent, shop, channel, platform, category or product.
+    by: Option<String>,
+    /// Significance level (default: the shop's `alpha`, 0.05).
+    alpha: Option<f64>,
+}
+
+/// Period b against its baseline: every KPI with its test, interval, q-value,
+/// verdict and a sentence (`kefu compare --json`).
+#[utoipa::path(get, path = "/api/v1/compare", params(FilterParams, CompareParams),
+    responses((status = 200, body = kefu_analytics::compare::Comparison), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn compare(
+    State(state): St,
+    uri: OriginalUri,
+    Query(f): Query<FilterParams>,
+    Query(p): Query<CompareParams>,
+) -> ApiResult<JsonBytes> {
+    use kefu_app::compare::{Baseline, CompareSpec, parse_span, parse_vs};
+    let filters = f.filters()?;
+    let b = match given(&p.b) {
+        Some(b) => parse_span("b", &b)?,
+        None => match (filters.from, filters.to) {
+            (Some(from), Some(to)) => (from, to),
+            _ => {
+                return Err(ApiError::bad_request(
+                    "b: give the period (b=FROM..TO, or from and to)".to_string(),
+                ));
+            }
+        },
+    };
+    let a = match (given(&p.a), given(&p.vs)) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::bad_request(
+                "a: give a or vs, not both".to_string(),
+            ));
+        }
+        (Some(a), None) => {
+            let (f, t) = parse_span("a", &a)?;
+            Baseline::Span(f, t)
+        }
+        (None, Some(v)) => parse_vs(&v)?,
+        (None, None) => Baseline::Previous,
+    };
+    let by = given(&p.by)
+        .map(|s| s.parse::<kefu_app::Breakdown>())
+        .transpose()
+        .map_err(|e: String| ApiError::bad_request(format!("by: {e}")))?;
+    let spec = CompareSpec {
+        filters: kefu_app::Filters {
+            from: None,
+            to: None,
+            ..filters
+        },
+        b,
+        a,
+        by,
+        alpha: p.alpha,
+    };
+    cached(&state, &uri, || async {
+        Ok::<_, ApiError>(state.app().compare(&spec).await?)
+    })
+    .await
+}

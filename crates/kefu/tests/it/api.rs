@@ -254,6 +254,66 @@ fn series_heatmap_distribution_breakdown_complaints() {
 }
 
 #[test]
+fn compare_is_the_cli_answer_with_the_dashboard_filters() {
+    let meta = ok("/api/v1/meta");
+    let to: chrono::NaiveDate = meta["date_range"]["to"].as_str().unwrap().parse().unwrap();
+    let from = to - chrono::Duration::days(6);
+    let c = ok(&format!("/api/v1/compare?from={from}&to={to}&by=shop"));
+    assert_eq!(c["b"]["from"], from.to_string());
+    assert_eq!(c["a"]["to"], (from - chrono::Duration::days(1)).to_string());
+    let names: Vec<&str> = c["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["metric"].as_str().unwrap())
+        .collect();
+    for m in [
+        "frt_secs",
+        "three_min_rate",
+        "csat_pct",
+        "resolution_rate",
+        "nps",
+        "conversations",
+        "negative_share",
+    ] {
+        assert!(names.contains(&m), "{m} missing: {names:?}");
+    }
+    for m in c["metrics"].as_array().unwrap() {
+        assert!(!m["summary"].as_str().unwrap().is_empty(), "{m}");
+        if let Some(q) = m["q_value"].as_f64() {
+            assert!(q >= m["p_value"].as_f64().unwrap() - 1e-12, "{m}");
+        }
+    }
+    assert!(!c["breakdown"].as_array().unwrap().is_empty());
+    // The CLI gives the same numbers.
+    let cli = kefu_json(
+        data_dir(),
+        &[
+            "compare",
+            "--b",
+            &format!("{from}..{to}"),
+            "--vs",
+            "previous",
+            "--by",
+            "shop",
+            "--json",
+        ],
+    );
+    assert_eq!(cli["metrics"], c["metrics"]);
+    bad("/api/v1/compare", 400, "b");
+    bad(
+        &format!("/api/v1/compare?b={from}..{to}&vs=week"),
+        400,
+        "vs",
+    );
+    bad(
+        &format!("/api/v1/compare?b={from}..{to}&alpha=2"),
+        400,
+        "alpha",
+    );
+}
+
+#[test]
 fn spam_is_counted_listed_and_filtered_by_shop() {
     let all = ok("/api/v1/spam?limit=5");
     let (st, sql) =
@@ -524,6 +584,7 @@ fn openapi_document_and_docs_page() {
         "/api/v1/sql",
         "/api/v1/meta",
         "/api/v1/spam",
+        "/api/v1/compare",
     ] {
         assert!(paths.contains_key(p), "openapi lacks {p}");
     }

@@ -1,6 +1,7 @@
 //! End-to-end tests of the `kefu` binary on temporary data directories.
 
 mod api;
+mod compare;
 mod facts;
 mod ingest;
 mod kill;

@@ -1,0 +1,152 @@
+//! Comparisons for every face: two periods given outright, or one period against
+//! the one just before it (环比) or the same dates a year earlier (同比), with the
+//! report's filters and an optional breakdown. The statistics are kefu-analytics'
+//! [`compare`](kefu_analytics::compare); this resolves the periods and the level.
+
+use crate::filters::parse_date;
+use crate::{App, AppError, AppResult, Breakdown, Filters};
+use chrono::{Months, NaiveDate};
+pub use kefu_analytics::compare::{Comparison, KeyChange, Kind, MetricChange, Side, Span};
+
+/// Which baseline `b` is compared with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Baseline {
+    /// The period of the same length just before `b` (环比).
+    Previous,
+    /// The same dates a year earlier (同比).
+    Year,
+    /// Dates given outright.
+    Span(NaiveDate, NaiveDate),
+}
+
+/// What to compare.
+#[derive(Debug, Clone)]
+pub struct CompareSpec {
+    /// The report's filters; their `from`/`to` are ignored (the periods rule).
+    pub filters: Filters,
+    /// The period asked about (shop-local dates, inclusive).
+    pub b: (NaiveDate, NaiveDate),
+    pub a: Baseline,
+    pub by: Option<Breakdown>,
+    /// `None`: the shop's configured `alpha` (0.05 by default).
+    pub alpha: Option<f64>,
+}
+
+/// Parses `FROM..TO` (shop-local dates, inclusive; one date alone is one day).
+pub fn parse_span(param: &str, s: &str) -> AppResult<(NaiveDate, NaiveDate)> {
+    let (f, t) = s.split_once("..").unwrap_or((s, s));
+    let (f, t) = (parse_date(param, f)?, parse_date(param, t)?);
+    if f > t {
+        return Err(AppError::bad(
+            param,
+            format!("'{s}': the first date is after the second"),
+        ));
+    }
+    Ok((f, t))
+}
+
+/// Parses `previous` or `year` (`--vs`).
+pub fn parse_vs(s: &str) -> AppResult<Baseline> {
+    match s.trim() {
+        "previous" | "prev" | "mom" => Ok(Baseline::Previous),
+        "year" | "yoy" => Ok(Baseline::Year),
+        o => Err(AppError::bad(
+            "vs",
+            format!("'{o}' is not one of previous, year"),
+        )),
+    }
+}
+
+/// The baseline's dates for `b`.
+pub fn baseline_span(b: (NaiveDate, NaiveDate), a: Baseline) -> AppResult<(NaiveDate, NaiveDate)> {
+    match a {
+        Baseline::Span(f, t) => Ok((f, t)),
+        Baseline::Previous => {
+            let days = (b.1 - b.0).num_days() + 1;
+            let to = b.0 - chrono::Duration::days(1);
+            Ok((to - chrono::Duration::days(days - 1), to))
+        }
+        Baseline::Year => {
+            // 29 February a year back is the 28th (chrono clamps to the month's end).
+            let back = |d: NaiveDate| {
+                d.checked_sub_months(Months::new(12))
+                    .ok_or_else(|| AppError::bad("vs", format!("no date a year before {d}")))
+            };
+            Ok((back(b.0)?, back(b.1)?))
+        }
+    }
+}
+
+impl App {
+    /// Compares period `b` with its baseline, metric by metric, with significance.
+    pub async fn compare(&self, spec: &CompareSpec) -> AppResult<Comparison> {
+        let (af, at) = baseline_span(spec.b, spec.a)?;
+        let side = |from, to| Filters {
+            from: Some(from),
+            to: Some(to),
+            ..spec.filters.clone()
+        };
+        let (s, mut qa) = self.prepare(&side(af, at)).await?;
+        let mut qb = side(spec.b.0, spec.b.1).query(s.config())?;
+        qa.by = None;
+        qb.by = spec.by;
+        let alpha = match spec.alpha {
+            Some(a) => a,
+            None => {
+                s.config()
+                    .shop(spec.filters.shop.as_deref().unwrap_or(""))
+                    .map_err(|e| AppError::bad("shop", e.to_string()))?
+                    .alpha
+            }
+        };
+        if !(alpha > 0.0 && alpha < 1.0) {
+            return Err(AppError::bad(
+                "alpha",
+                format!("{alpha} is not a level between 0 and 1 (e.g. 0.05)"),
+            ));
+        }
+        Ok(kefu_analytics::compare::compare(s.ctx(), &qa, &qb, alpha).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn baselines_are_the_period_before_and_a_year_back() {
+        let b = (d("2026-11-11"), d("2026-11-17"));
+        assert_eq!(
+            baseline_span(b, Baseline::Previous).unwrap(),
+            (d("2026-11-04"), d("2026-11-10"))
+        );
+        assert_eq!(
+            baseline_span(b, Baseline::Year).unwrap(),
+            (d("2025-11-11"), d("2025-11-17"))
+        );
+        let leap = (d("2028-02-29"), d("2028-02-29"));
+        assert_eq!(
+            baseline_span(leap, Baseline::Year).unwrap(),
+            (d("2027-02-28"), d("2027-02-28"))
+        );
+        assert_eq!(
+            parse_span("b", "2026-11-01..2026-11-03").unwrap(),
+            (d("2026-11-01"), d("2026-11-03"))
+        );
+        assert_eq!(
+            parse_span("b", "2026-11-01").unwrap(),
+            (d("2026-11-01"), d("2026-11-01"))
+        );
+        assert!(parse_span("b", "2026-11-03..2026-11-01").is_err());
+        assert!(
+            parse_vs("week")
+                .unwrap_err()
+                .to_string()
+                .contains("previous")
+        );
+    }
+}

@@ -1,0 +1,146 @@
+//! `kefu compare`: is period b different from its baseline, metric by metric, with
+//! significance (kefu_app::compare).
+
+use anyhow::Result;
+use clap::Args;
+use kefu_app::Filters;
+use kefu_app::compare::{Baseline, CompareSpec, Comparison, MetricChange, parse_span, parse_vs};
+use std::path::Path;
+
+#[derive(Args)]
+pub struct CompareArgs {
+    /// The baseline period, FROM..TO (shop-local dates, inclusive).
+    #[arg(long, conflicts_with = "vs")]
+    pub a: Option<String>,
+    /// The period asked about, FROM..TO.
+    #[arg(long)]
+    pub b: String,
+    /// Instead of --a: `previous` (the period of the same length just before, 环比)
+    /// or `year` (the same dates a year earlier, 同比).
+    #[arg(long)]
+    pub vs: Option<String>,
+    #[arg(long)]
+    pub shop: Option<String>,
+    #[arg(long)]
+    pub channel: Option<String>,
+    /// The credited agent.
+    #[arg(long)]
+    pub agent: Option<String>,
+    /// Only conversations with this complaint category.
+    #[arg(long)]
+    pub category: Option<String>,
+    /// `start` (default) or `event`.
+    #[arg(long)]
+    pub cohort: Option<String>,
+    /// Read every shop in this timezone instead of its configured one.
+    #[arg(long)]
+    pub tz: Option<String>,
+    /// Also compare each agent, shop, channel, category or product.
+    #[arg(long)]
+    pub by: Option<kefu_app::Breakdown>,
+    /// Significance level (default: the shop's `alpha`, 0.05).
+    #[arg(long)]
+    pub alpha: Option<f64>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl CompareArgs {
+    pub fn spec(self) -> Result<CompareSpec> {
+        let a = match (&self.a, &self.vs) {
+            (Some(a), _) => {
+                let (f, t) = parse_span("a", a)?;
+                Baseline::Span(f, t)
+            }
+            (None, Some(v)) => parse_vs(v)?,
+            (None, None) => Baseline::Previous,
+        };
+        Ok(CompareSpec {
+            filters: Filters {
+                from: None,
+                to: None,
+                shop: self.shop,
+                channel: self.channel,
+                agent: self.agent,
+                category: self.category,
+                cohort: self
+                    .cohort
+                    .as_deref()
+                    .map(kefu_app::filters::parse_cohort)
+                    .transpose()?,
+                tz: self.tz,
+            },
+            b: parse_span("b", &self.b)?,
+            a,
+            by: self.by,
+            alpha: self.alpha,
+        })
+    }
+}
+
+pub async fn compare(dir: &Path, a: CompareArgs) -> Result<()> {
+    let json = a.json;
+    let spec = a.spec()?;
+    let app = super::open_current(dir).await?;
+    let c = app.compare(&spec).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&c)?);
+    } else {
+        print!("{}", render(&c));
+    }
+    Ok(())
+}
+
+fn span(s: &kefu_app::compare::Span) -> String {
+    match (s.from, s.to) {
+        (Some(f), Some(t)) => format!("{f}..{t}"),
+        _ => "all dates".into(),
+    }
+}
+
+/// The comparison as text: the sentence of every metric, significant ones first
+/// marked; then one line per breakdown key with its significant changes.
+pub fn render(c: &Comparison) -> String {
+    let mut s = format!(
+        "Comparison: b {} vs a {} (alpha {}, Benjamini–Hochberg across {} metrics)\n\n",
+        span(&c.b),
+        span(&c.a),
+        c.alpha,
+        c.metrics.len()
+    );
+    let mark = |m: &MetricChange| match m.verdict {
+        Some("better") => "▲",
+        Some("worse") => "▼",
+        Some(_) => "•",
+        None => " ",
+    };
+    for m in &c.metrics {
+        s.push_str(&format!("{} {}\n", mark(m), m.summary));
+    }
+    if let Some(by) = c.by {
+        s.push_str(&format!(
+            "\nBy {}: significant changes (b vs a)\n",
+            serde_json::to_value(by)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
+        ));
+        for k in &c.breakdown {
+            let sig: Vec<String> = k
+                .metrics
+                .iter()
+                .filter(|m| m.significant)
+                .map(|m| format!("{} {}", mark(m), m.summary))
+                .collect();
+            if sig.is_empty() {
+                s.push_str(&format!("  {}: no significant change\n", k.key));
+            } else {
+                s.push_str(&format!("  {}:\n", k.key));
+                for l in sig {
+                    s.push_str(&format!("    {l}\n"));
+                }
+            }
+        }
+    }
+    s
+}
