@@ -14,7 +14,7 @@
 //! * [`materialize`] keeps the fact tables in the store in step with the sources
 //!   (refresh after an ingest, full rebuild in chunks).
 //! * [`compare`] tests two queries (periods) against each other, metric by metric,
-//!   with kefu-stats' tests.
+//!   with kefu-stats' tests; [`drivers`] fits what drives satisfaction.
 //! * [`stats`] holds the exact percentiles every report uses; [`window`] the shop's
 //!   clock and business hours; [`buckets`] the response-time buckets.
 
@@ -23,6 +23,8 @@ pub mod buckets;
 pub mod compare;
 #[cfg(feature = "kpi")]
 pub mod complaints;
+#[cfg(feature = "kpi")]
+pub mod drivers;
 pub mod fact_batches;
 pub mod fact_builder;
 pub mod facts;

@@ -2,11 +2,13 @@
 //! the one just before it (环比) or the same dates a year earlier (同比), with the
 //! report's filters and an optional breakdown. The statistics are kefu-analytics'
 //! [`compare`](kefu_analytics::compare); this resolves the periods and the level.
+//! The satisfaction drivers (`kefu drivers`) live here too: the same level, filters.
 
 use crate::filters::parse_date;
 use crate::{App, AppError, AppResult, Breakdown, Filters};
 use chrono::{Months, NaiveDate};
 pub use kefu_analytics::compare::{Comparison, KeyChange, Kind, MetricChange, Side, Span};
+pub use kefu_analytics::drivers::{Drivers, FAMILIES, Outcome};
 
 /// Which baseline `b` is compared with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +80,53 @@ pub fn baseline_span(b: (NaiveDate, NaiveDate), a: Baseline) -> AppResult<(Naive
 }
 
 impl App {
+    /// What drives the outcome in the filters' period: a logistic regression over
+    /// the conversations (`kefu drivers`). `alpha` `None`: the shop's configured one.
+    pub async fn drivers(
+        &self,
+        f: &Filters,
+        outcome: Outcome,
+        terms: Vec<String>,
+        alpha: Option<f64>,
+    ) -> AppResult<Drivers> {
+        let (s, q) = self.prepare(f).await?;
+        let alpha = self.alpha_of(&s, f, alpha)?;
+        let spec = kefu_analytics::drivers::DriversSpec {
+            outcome,
+            terms,
+            alpha,
+        };
+        kefu_analytics::drivers::drivers(s.ctx(), &q, &spec)
+            .await
+            .map_err(|e| match e {
+                kefu_analytics::kpi::KpiError::Invalid(m) => {
+                    let (p, m) = m.split_once(": ").unwrap_or(("request", m.as_str()));
+                    AppError::bad(p, m)
+                }
+                e => e.into(),
+            })
+    }
+
+    /// The level asked, else the shop's `alpha`; checked to lie in (0, 1).
+    fn alpha_of(&self, s: &crate::Session, f: &Filters, alpha: Option<f64>) -> AppResult<f64> {
+        let alpha = match alpha {
+            Some(a) => a,
+            None => {
+                s.config()
+                    .shop(f.shop.as_deref().unwrap_or(""))
+                    .map_err(|e| AppError::bad("shop", e.to_string()))?
+                    .alpha
+            }
+        };
+        if !(alpha > 0.0 && alpha < 1.0) {
+            return Err(AppError::bad(
+                "alpha",
+                format!("{alpha} is not a level between 0 and 1 (e.g. 0.05)"),
+            ));
+        }
+        Ok(alpha)
+    }
+
     /// Compares period `b` with its baseline, metric by metric, with significance.
     pub async fn compare(&self, spec: &CompareSpec) -> AppResult<Comparison> {
         let (af, at) = baseline_span(spec.b, spec.a)?;
@@ -90,21 +139,7 @@ impl App {
         let mut qb = side(spec.b.0, spec.b.1).query(s.config())?;
         qa.by = None;
         qb.by = spec.by;
-        let alpha = match spec.alpha {
-            Some(a) => a,
-            None => {
-                s.config()
-                    .shop(spec.filters.shop.as_deref().unwrap_or(""))
-                    .map_err(|e| AppError::bad("shop", e.to_string()))?
-                    .alpha
-            }
-        };
-        if !(alpha > 0.0 && alpha < 1.0) {
-            return Err(AppError::bad(
-                "alpha",
-                format!("{alpha} is not a level between 0 and 1 (e.g. 0.05)"),
-            ));
-        }
+        let alpha = self.alpha_of(&s, &spec.filters, spec.alpha)?;
         Ok(kefu_analytics::compare::compare(s.ctx(), &qa, &qb, alpha).await?)
     }
 }

@@ -79,6 +79,9 @@ enum Command {
     /// Is period b different from a (or the period before it, or a year earlier)?
     /// Every KPI with its test, interval, q-value and a sentence.
     Compare(verbs::compare::CompareArgs),
+    /// What drives satisfaction (or dissatisfaction, resolution, conversion): a
+    /// logistic regression with odds ratios, intervals and a ranking in words.
+    Drivers(verbs::compare::DriversArgs),
     /// The conversations behind a number: filters, a SQL predicate, transcripts.
     Conversations(verbs::report::ConversationsArgs),
     /// Show or change the configuration (kefu.toml in the data directory).
@@ -175,6 +178,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Query(a) => verbs::data::query(&dir, a).await,
         Command::Report(a) => verbs::report::report(&dir, a).await,
         Command::Compare(a) => verbs::compare::compare(&dir, a).await,
+        Command::Drivers(a) => verbs::compare::drivers(&dir, a).await,
         Command::Conversations(a) => verbs::report::conversations(&dir, a).await,
         Command::Config(a) => verbs::data::config(&dir, a),
         Command::Store(a) => verbs::data::store(&dir, a).await,

@@ -33,6 +33,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/complaints", get(views::complaints))
         .route("/spam", get(views::spam))
         .route("/compare", get(views::compare))
+        .route("/drivers", get(views::drivers))
         .route("/conversations", get(conversations::list))
         .route("/conversations/{id}", get(conversations::one))
         .route("/sql", post(sql::sql))
@@ -56,6 +57,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         views::complaints,
         views::spam,
         views::compare,
+        views::drivers,
         conversations::list,
         conversations::one,
         sql::sql
@@ -86,6 +88,11 @@ pub fn routes() -> Router<Arc<AppState>> {
         kefu_analytics::compare::Side,
         kefu_analytics::compare::Span,
         kefu_analytics::compare::Kind,
+        kefu_analytics::drivers::Drivers,
+        kefu_analytics::drivers::DriverTerm,
+        kefu_analytics::drivers::DriverFamily,
+        kefu_analytics::drivers::DroppedDriver,
+        kefu_analytics::drivers::Outcome,
         kefu_app::text::SpamList,
         kefu_app::text::SpamItem,
         kefu_app::conversations::ConversationRow,

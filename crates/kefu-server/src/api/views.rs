@@ -262,3 +262,43 @@ pub async fn compare(
     })
     .await
 }
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DriversParams {
+    /// satisfied (default), dissatisfied, resolved, converted
+    outcome: Option<String>,
+    /// Comma-separated terms or families (default: all).
+    terms: Option<String>,
+    /// Significance level (default: the shop's `alpha`, 0.05).
+    alpha: Option<f64>,
+}
+
+/// What drives the outcome: logistic regression odds ratios with intervals and the
+/// term families ranked by deviance (`kefu drivers --json`).
+#[utoipa::path(get, path = "/api/v1/drivers", params(FilterParams, DriversParams),
+    responses((status = 200, body = kefu_analytics::drivers::Drivers), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn drivers(
+    State(state): St,
+    uri: OriginalUri,
+    Query(f): Query<FilterParams>,
+    Query(p): Query<DriversParams>,
+) -> ApiResult<JsonBytes> {
+    let outcome: kefu_app::compare::Outcome = given(&p.outcome)
+        .unwrap_or_else(|| "satisfied".into())
+        .parse()
+        .map_err(|e: String| ApiError::bad_request(format!("outcome: {e}")))?;
+    let terms: Vec<String> = given(&p.terms)
+        .map(|t| {
+            t.split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    let f = f.filters()?;
+    cached(&state, &uri, || async {
+        Ok::<_, ApiError>(state.app().drivers(&f, outcome, terms, p.alpha).await?)
+    })
+    .await
+}

@@ -144,3 +144,78 @@ pub fn render(c: &Comparison) -> String {
     }
     s
 }
+
+#[derive(Args)]
+pub struct DriversArgs {
+    /// satisfied (default), dissatisfied, resolved or converted.
+    #[arg(long, default_value = "satisfied")]
+    pub outcome: String,
+    /// Terms or families, comma-separated (frt_minutes, response_minutes, rounds,
+    /// resolved, transfers, bot_handoff, category, sentiment_min, agent, shop,
+    /// hour_band; `category:logistics` for one level). Default: all.
+    #[arg(long, value_delimiter = ',')]
+    pub terms: Vec<String>,
+    #[command(flatten)]
+    pub filters: super::report::FilterArgs,
+    /// Significance level (default: the shop's `alpha`, 0.05).
+    #[arg(long)]
+    pub alpha: Option<f64>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub async fn drivers(dir: &Path, a: DriversArgs) -> Result<()> {
+    let outcome: kefu_app::compare::Outcome = a
+        .outcome
+        .parse()
+        .map_err(|e: String| anyhow::anyhow!("outcome: {e}"))?;
+    let f = a.filters.filters()?;
+    let terms: Vec<String> = a
+        .terms
+        .iter()
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .collect();
+    let app = super::open_current(dir).await?;
+    let d = app.drivers(&f, outcome, terms, a.alpha).await?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&d)?);
+        return Ok(());
+    }
+    let mut s = format!(
+        "Drivers of {} ({} conversations, {} with the outcome; McFadden pseudo-R² {:.3})\n",
+        serde_json::to_value(d.outcome)?
+            .as_str()
+            .unwrap_or_default(),
+        d.n,
+        d.events,
+        d.pseudo_r2
+    );
+    if !d.reference_levels.is_empty() {
+        let refs: Vec<String> = d
+            .reference_levels
+            .iter()
+            .map(|(k, v)| format!("{k} = {v}"))
+            .collect();
+        s.push_str(&format!("reference levels: {}\n", refs.join(", ")));
+    }
+    s.push_str("\nWhat explains most (deviance of each family):\n");
+    for f in &d.drivers {
+        s.push_str(&format!("  {}\n", f.summary));
+    }
+    s.push_str("\nEach term (odds ratio, interval, p):\n");
+    let mut terms: Vec<_> = d.terms.iter().collect();
+    terms.sort_by(|x, y| x.p_value.total_cmp(&y.p_value));
+    for t in terms {
+        s.push_str(&format!(
+            "  {} {}\n",
+            if t.significant { "*" } else { " " },
+            t.summary
+        ));
+    }
+    for t in &d.dropped {
+        s.push_str(&format!("  left out: {} — {}\n", t.term, t.reason));
+    }
+    print!("{s}");
+    Ok(())
+}

@@ -35,7 +35,7 @@ pub struct FilterArgs {
 }
 
 impl FilterArgs {
-    fn filters(self) -> Result<Filters> {
+    pub fn filters(self) -> Result<Filters> {
         Ok(Filters {
             from: self.from,
             to: self.to,

@@ -300,6 +300,21 @@ fn compare_is_the_cli_answer_with_the_dashboard_filters() {
         ],
     );
     assert_eq!(cli["metrics"], c["metrics"]);
+    let d = ok("/api/v1/drivers?outcome=satisfied&terms=frt_minutes,resolved,category");
+    assert!(d["n"].as_u64().unwrap() > 0, "{d}");
+    assert!(!d["drivers"].as_array().unwrap().is_empty(), "{d}");
+    let cli = kefu_json(
+        data_dir(),
+        &[
+            "drivers",
+            "--terms",
+            "frt_minutes,resolved,category",
+            "--json",
+        ],
+    );
+    assert_eq!(cli["terms"], d["terms"]);
+    bad("/api/v1/drivers?outcome=happy", 400, "outcome");
+    bad("/api/v1/drivers?terms=weather", 400, "terms");
     bad("/api/v1/compare", 400, "b");
     bad(
         &format!("/api/v1/compare?b={from}..{to}&vs=week"),
@@ -585,6 +600,7 @@ fn openapi_document_and_docs_page() {
         "/api/v1/meta",
         "/api/v1/spam",
         "/api/v1/compare",
+        "/api/v1/drivers",
     ] {
         assert!(paths.contains_key(p), "openapi lacks {p}");
     }

@@ -188,3 +188,132 @@ fn two_weeks_from_one_distribution_show_no_significant_change() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("b:"));
 }
+
+/// Chat and surveys whose satisfaction follows a planted logistic model:
+/// logit P(rated 4–5) = 2 − `frt_effect`·FRT minutes − 1·(logistics complaint).
+fn surveyed(frt_effect: f64, logistics_effect: f64, seed: u64) -> tempfile::TempDir {
+    let data = tempfile::tempdir().unwrap();
+    let mut chat = String::from(
+        "message_id,conversation_id,shop_id,platform,channel,ts,sender,agent_id,customer_id,text,kind,product_id,order_id\n",
+    );
+    let mut surveys = String::from(
+        "shop_id,conversation_id,customer_id,agent_id,ts,score,scale,dimension,comment\n",
+    );
+    let mut rng = Rng(seed);
+    for i in 0..1500u32 {
+        let c = format!("c{i}");
+        let u = format!("u{i}");
+        let t0 = chrono::NaiveDate::from_ymd_opt(2026, 11, 1 + (i % 28))
+            .unwrap()
+            .and_hms_opt(9 + (i % 11), (i * 13) % 60, 0)
+            .unwrap();
+        let frt_min = 0.5 + 9.5 * rng.next();
+        let logistics = rng.next() < 0.4;
+        let text = if logistics {
+            "快递太慢了一个星期还没到"
+        } else {
+            "这个有现货吗"
+        };
+        let t1 = t0 + chrono::Duration::seconds((frt_min * 60.0).round() as i64);
+        let fmt = |t: chrono::NaiveDateTime| t.format("%Y-%m-%d %H:%M:%S").to_string();
+        let agent = format!("a{}", i % 3);
+        writeln!(
+            chat,
+            "{c}-1,{c},s1,douyin,chat,{},customer,,{u},{text},,,",
+            fmt(t0)
+        )
+        .unwrap();
+        writeln!(
+            chat,
+            "{c}-2,{c},s1,douyin,chat,{},agent,{agent},{u},好的亲，马上为您处理,,,",
+            fmt(t1)
+        )
+        .unwrap();
+        let eta = 2.0 - frt_effect * frt_min - if logistics { logistics_effect } else { 0.0 };
+        let p = 1.0 / (1.0 + (-eta).exp());
+        let score = if rng.next() < p { 5 } else { 2 };
+        let ts = fmt(t1 + chrono::Duration::minutes(5));
+        writeln!(surveys, "s1,{c},{u},{agent},{ts},{score},5,overall,").unwrap();
+    }
+    let (cp, sp) = (
+        data.path().join("chat.csv"),
+        data.path().join("surveys.csv"),
+    );
+    std::fs::write(&cp, chat).unwrap();
+    std::fs::write(&sp, surveys).unwrap();
+    kefu(
+        data.path(),
+        &["ingest", cp.to_str().unwrap(), sp.to_str().unwrap()],
+    );
+    data
+}
+
+fn term<'a>(d: &'a Value, name: &str) -> &'a Value {
+    d["terms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["term"] == name)
+        .unwrap_or_else(|| panic!("no term {name} in {d}"))
+}
+
+#[test]
+fn drivers_recover_planted_odds_ratios_and_rank_first_response_first() {
+    let d = surveyed(0.5, 1.0, 3);
+    let out = kefu_json(
+        d.path(),
+        &["drivers", "--terms", "frt_minutes,category", "--json"],
+    );
+    assert_eq!(out["n"], 1500, "{out}");
+    let frt = term(&out, "frt_minutes");
+    let ci = frt["ci"].as_array().unwrap();
+    let planted = (-0.5f64).exp();
+    assert!(
+        ci[0].as_f64().unwrap() <= planted && planted <= ci[1].as_f64().unwrap(),
+        "planted OR {planted} outside {frt}"
+    );
+    assert!(
+        frt["summary"].as_str().unwrap().starts_with(
+            "each extra minute of first response lowers the odds of a satisfied rating by"
+        ),
+        "{frt}"
+    );
+    let lg = term(&out, "category:logistics");
+    let ci = lg["ci"].as_array().unwrap();
+    let planted = (-1.0f64).exp();
+    assert!(
+        ci[0].as_f64().unwrap() <= planted && planted <= ci[1].as_f64().unwrap(),
+        "planted OR {planted} outside {lg}"
+    );
+    assert_eq!(out["drivers"][0]["family"], "frt_minutes", "{out}");
+    // Every family by default: agents and hour bands get references, nothing crashes.
+    let all = kefu_json(d.path(), &["drivers", "--json"]);
+    assert!(all["reference_levels"]["agent"].is_string(), "{all}");
+    let text = kefu(d.path(), &["drivers"]);
+    assert!(text.contains("What explains most"), "{text}");
+}
+
+#[test]
+fn drivers_find_nothing_where_nothing_was_planted() {
+    let d = surveyed(0.0, 0.0, 5);
+    let out = kefu_json(
+        d.path(),
+        &["drivers", "--terms", "frt_minutes,category", "--json"],
+    );
+    assert_eq!(term(&out, "frt_minutes")["significant"], false, "{out}");
+    assert_eq!(
+        term(&out, "category:logistics")["significant"],
+        false,
+        "{out}"
+    );
+    // A term nobody knows is a clear error.
+    let bad = assert_cmd::Command::cargo_bin("kefu")
+        .unwrap()
+        .arg("--data-dir")
+        .arg(d.path())
+        .args(["drivers", "--terms", "weather"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("weather"));
+}
