@@ -29,9 +29,12 @@ pub const POSITIVE_GATE: f32 = 0.8;
 /// Starting weight of a rule hit on its own label, see [`train_category_model`].
 const RULE_PRIOR: f32 = 3.0;
 const BIAS_PRIOR: f32 = -2.0;
-/// Probability above which a label whose rule fired is kept (chosen by the
-/// cross-validation in `kefu text eval`; 0.5 without a rule hit).
-const RULE_THRESHOLD: f32 = 0.2;
+/// Starting weight of a mention (topic word without a rule hit) on its label:
+/// P ≈ 0.38 before training.
+const MENTION_PRIOR: f32 = 1.5;
+/// Probability above which a label whose rule fired is kept when the model file
+/// names no per-label `rule_thresholds` (0.5 without a rule hit).
+pub const RULE_THRESHOLD: f32 = 0.2;
 /// Labels with fewer training examples than this are decided by their rules
 /// alone: a handful of examples cannot teach the model to overrule them.
 pub const MIN_SUPPORT: usize = 10;
@@ -53,6 +56,15 @@ pub struct Category {
     /// of these words: `快递员态度差` is about the courier (logistics), not `service`.
     #[serde(default)]
     pub unless: Vec<String>,
+    /// Words that name the topic without saying what is wrong (`客服`, `价格`,
+    /// `包装`): a model feature of their own, but not a rule hit, so the model
+    /// alone decides whether the text complains about it. Switched off like
+    /// seeds (praise, negation, `unless`).
+    #[serde(default)]
+    pub mentions: Vec<String>,
+    /// Regular expressions with the meaning of `mentions`.
+    #[serde(default)]
+    pub mention_patterns: Vec<String>,
 }
 
 /// A list of categories (the TOML file's `[[category]]` tables) and the words
@@ -91,6 +103,8 @@ impl Taxonomy {
                     x.seeds.extend(c.seeds);
                     x.patterns.extend(c.patterns);
                     x.unless.extend(c.unless);
+                    x.mentions.extend(c.mentions);
+                    x.mention_patterns.extend(c.mention_patterns);
                     if !c.zh.is_empty() {
                         x.zh = c.zh;
                     }
@@ -119,10 +133,13 @@ pub struct Rules {
     /// The normalised seeds, in automaton order.
     seeds: Vec<String>,
     seed_category: Vec<usize>,
+    /// Per seed: a mention (see [`Category::mentions`]), not a rule.
+    seed_mention: Vec<bool>,
     negatable: Vec<bool>,
     /// Per category: normalised words that switch its seeds off in their clause.
     unless: Vec<Vec<String>>,
-    regexes: Vec<(usize, Regex)>,
+    /// (category, pattern, is a mention pattern).
+    regexes: Vec<(usize, Regex, bool)>,
     /// All patterns in one automaton: one pass tells which patterns to run.
     regex_set: regex::RegexSet,
     /// Praise words (kind 0) and complaint words (kind 1), found in one pass.
@@ -191,19 +208,23 @@ impl Rules {
     pub fn compile(tax: &Taxonomy) -> Result<Rules, TextError> {
         let mut seeds = Vec::new();
         let mut seed_category = Vec::new();
+        let mut seed_mention = Vec::new();
         let mut regexes = Vec::new();
         for (i, c) in tax.categories.iter().enumerate() {
-            for s in &c.seeds {
+            let words = c.seeds.iter().map(|s| (s, false));
+            for (s, mention) in words.chain(c.mentions.iter().map(|s| (s, true))) {
                 let s = crate::normalize::normalize(s).text;
                 if !s.is_empty() {
                     seeds.push(s);
                     seed_category.push(i);
+                    seed_mention.push(mention);
                 }
             }
-            for p in &c.patterns {
+            let pats = c.patterns.iter().map(|p| (p, false));
+            for (p, mention) in pats.chain(c.mention_patterns.iter().map(|p| (p, true))) {
                 let re = Regex::new(p)
                     .map_err(|e| TextError::Config(format!("category {}: {e}", c.name)))?;
-                regexes.push((i, re));
+                regexes.push((i, re, mention));
             }
         }
         let ac = if seeds.is_empty() {
@@ -235,13 +256,14 @@ impl Rules {
                     .map_err(|e| TextError::Config(e.to_string()))?,
             )
         };
-        let regex_set = regex::RegexSet::new(regexes.iter().map(|(_, r)| r.as_str()))
+        let regex_set = regex::RegexSet::new(regexes.iter().map(|(_, r, _)| r.as_str()))
             .map_err(|e| TextError::Config(e.to_string()))?;
         Ok(Rules {
             ac,
             seeds,
             regex_set,
             seed_category,
+            seed_mention,
             negatable: tax.categories.iter().map(|c| c.negatable).collect(),
             unless: tax
                 .categories
@@ -340,11 +362,52 @@ impl Rules {
             .collect()
     }
 
+    /// Every pattern that counts in `text` (its first match not switched off
+    /// by an `unless` word), as (category index, pattern source, is a mention
+    /// pattern): the pattern side of [`Rules::fired_seeds`].
+    pub fn fired_patterns(&self, text: &str) -> Vec<(usize, &str, bool)> {
+        self.regex_set
+            .matches(text)
+            .iter()
+            .filter_map(|k| {
+                let (i, re, mention) = &self.regexes[k];
+                let m = re.find(text)?;
+                let cl = clause(text, m.start(), m.end());
+                (!self.unless[*i].iter().any(|w| cl.contains(w.as_str()))).then_some((
+                    *i,
+                    re.as_str(),
+                    *mention,
+                ))
+            })
+            .collect()
+    }
+
+    /// Whether seed `seed` (as returned by [`Rules::fired_seeds`]) of
+    /// category `category` is a mention rather than a rule.
+    pub fn is_mention(&self, category: usize, seed: &str) -> bool {
+        self.seeds
+            .iter()
+            .zip(&self.seed_category)
+            .zip(&self.seed_mention)
+            .any(|((s, c), m)| *m && *c == category && s == seed)
+    }
+
     /// Every category whose rules match, with the first match of each.
     pub fn hits(&self, text: &str) -> Vec<RuleHit> {
+        self.scan(text).0
+    }
+
+    /// Rule hits and, apart, the categories only mentioned (a mention word or
+    /// pattern counts and no rule of the category fired), each once.
+    pub fn scan(&self, text: &str) -> (Vec<RuleHit>, Vec<usize>) {
         let mut out: Vec<RuleHit> = Vec::new();
-        let mut push = |category: usize, m: &str| {
-            if !out.iter().any(|h| h.category == category) {
+        let mut mentioned: Vec<usize> = Vec::new();
+        let mut push = |category: usize, m: &str, mention: bool| {
+            if mention {
+                if !mentioned.contains(&category) {
+                    mentioned.push(category);
+                }
+            } else if !out.iter().any(|h| h.category == category) {
                 out.push(RuleHit {
                     category,
                     matched: m.to_string(),
@@ -359,33 +422,40 @@ impl Rules {
                 Vec::new()
             };
             for m in seeds {
-                let c = self.seed_category[m.pattern().as_usize()];
+                let k = m.pattern().as_usize();
+                let c = self.seed_category[k];
                 if !self.switched_off(text, m.start(), m.end(), c, &tones) {
-                    push(c, &text[m.range()]);
+                    push(c, &text[m.range()], self.seed_mention[k]);
                 }
             }
         }
         if !self.regexes.is_empty() {
             for k in self.regex_set.matches(text).iter() {
-                let (i, re) = &self.regexes[k];
+                let (i, re, mention) = &self.regexes[k];
                 if let Some(m) = re.find(text) {
                     let unless = &self.unless[*i];
                     if unless.is_empty() || {
                         let cl = clause(text, m.start(), m.end());
                         !unless.iter().any(|w| cl.contains(w.as_str()))
                     } {
-                        push(*i, m.as_str());
+                        push(*i, m.as_str(), *mention);
                     }
                 }
             }
         }
-        out
+        mentioned.retain(|c| !out.iter().any(|h| h.category == *c));
+        (out, mentioned)
     }
 }
 
 /// Rule-hit feature id for category `name` (unit-scale input of the model).
 pub fn rule_feature(name: &str) -> u32 {
     hash_str(&format!("rule:{name}"))
+}
+
+/// Feature id of a mention of category `name` without a rule hit.
+pub fn mention_feature(name: &str) -> u32 {
+    hash_str(&format!("mention:{name}"))
 }
 
 /// One category decision with its evidence.
@@ -407,6 +477,46 @@ pub struct CategoryClassifier {
     /// Taxonomy index → model output index (None: decided by rules alone).
     output_of: Vec<Option<usize>>,
     rule_ids: Vec<u32>,
+    mention_ids: Vec<u32>,
+    thresholds: Thresholds,
+}
+
+/// The decision thresholds of a model, per output (see
+/// [`CategoryClassifier::decide`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Thresholds {
+    /// Probability from which a label is assigned without a rule hit.
+    pub bar: Vec<f32>,
+    /// ... and with one of its rules firing.
+    pub rule_bar: Vec<f32>,
+    /// P(`other`) from which labels without a rule hit are dropped (only when
+    /// the model has an `other` output; above 1 it never applies).
+    pub other: f32,
+}
+
+impl Thresholds {
+    /// The thresholds a model file carries: `thresholds`, the metadata's
+    /// `rule_thresholds` (else [`RULE_THRESHOLD`]) and `other_threshold`
+    /// (else never).
+    pub fn of(m: &LinearModel) -> Thresholds {
+        Thresholds {
+            bar: m.thresholds.clone(),
+            rule_bar: rule_thresholds(m),
+            other: m
+                .meta
+                .get("other_threshold")
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(2.0),
+        }
+    }
+
+    /// Writes them into the model (thresholds and metadata).
+    pub fn store(&self, m: &mut LinearModel) {
+        m.thresholds = self.bar.clone();
+        set_rule_thresholds(m, &self.rule_bar);
+        m.meta
+            .insert("other_threshold".into(), format!("{:.3}", self.other));
+    }
 }
 
 impl CategoryClassifier {
@@ -438,12 +548,27 @@ impl CategoryClassifier {
             .iter()
             .map(|c| rule_feature(&c.name))
             .collect();
+        let mention_ids = taxonomy
+            .categories
+            .iter()
+            .map(|c| mention_feature(&c.name))
+            .collect();
+        let thresholds = model.as_ref().map_or(
+            Thresholds {
+                bar: Vec::new(),
+                rule_bar: Vec::new(),
+                other: 2.0,
+            },
+            Thresholds::of,
+        );
         Ok(CategoryClassifier {
             taxonomy,
             rules,
             model,
             output_of,
             rule_ids,
+            mention_ids,
+            thresholds,
         })
     }
 
@@ -476,34 +601,87 @@ impl CategoryClassifier {
         ngrams: &[u32],
         sentiment: Option<f32>,
     ) -> (Vec<String>, Vec<CategoryScore>) {
-        let positive = sentiment.is_some_and(|p| p >= POSITIVE_GATE);
-        let hits = self.rules.hits(text);
-        let mut probs = Vec::new();
+        let ev = self.evidence(text, ngrams);
+        self.decide(&ev, sentiment)
+    }
+
+    /// The rule hits of a normalised text and the model's probability of each
+    /// category, before any threshold: what [`CategoryClassifier::decide`] turns
+    /// into labels (cross-validation chooses the thresholds from these).
+    pub fn evidence(&self, text: &str, ngrams: &[u32]) -> CategoryEvidence {
+        let (hits, mentioned) = self.rules.scan(text);
+        let mut logits = Vec::new();
         if let Some(m) = &self.model {
-            let extra: Vec<u32> = hits.iter().map(|h| self.rule_ids[h.category]).collect();
-            m.logits_into(ngrams, &extra, &mut probs);
+            let extra: Vec<u32> = hits
+                .iter()
+                .map(|h| self.rule_ids[h.category])
+                .chain(mentioned.iter().map(|&c| self.mention_ids[c]))
+                .collect();
+            m.logits_into(ngrams, &extra, &mut logits);
         }
+        let prob = self
+            .output_of
+            .iter()
+            .map(|o| o.map(|o| sigmoid(logits[o])))
+            .collect();
+        CategoryEvidence { hits, prob }
+    }
+
+    /// Labels from [`CategoryClassifier::evidence`]: a category with a model
+    /// output is assigned when its probability reaches the output's threshold,
+    /// a lower one when its rule fired ([`rule_thresholds`]); a category decided
+    /// by rules alone when its rule fired. `other` when nothing is assigned.
+    pub fn decide(
+        &self,
+        ev: &CategoryEvidence,
+        sentiment: Option<f32>,
+    ) -> (Vec<String>, Vec<CategoryScore>) {
+        self.decide_with(ev, sentiment, &self.thresholds)
+    }
+
+    /// The thresholds of the classifier's model.
+    pub fn thresholds(&self) -> &Thresholds {
+        &self.thresholds
+    }
+
+    /// [`CategoryClassifier::decide`] with other thresholds (how
+    /// cross-validation tries them).
+    pub fn decide_with(
+        &self,
+        ev: &CategoryEvidence,
+        sentiment: Option<f32>,
+        th: &Thresholds,
+    ) -> (Vec<String>, Vec<CategoryScore>) {
+        let positive = sentiment.is_some_and(|p| p >= POSITIVE_GATE);
+        // A confident `other` output keeps only the labels a rule backs.
+        let vague = self
+            .taxonomy
+            .categories
+            .iter()
+            .position(|c| c.name == OTHER)
+            .and_then(|i| ev.prob.get(i).copied().flatten())
+            .is_some_and(|p| p >= th.other);
         let mut labels = Vec::new();
         let mut scores = Vec::new();
         for (i, c) in self.taxonomy.categories.iter().enumerate() {
             if c.name == OTHER {
                 continue;
             }
-            let rule = hits
+            let rule = ev
+                .hits
                 .iter()
                 .find(|h| h.category == i)
                 .map(|h| h.matched.clone());
-            let (score, on) = match (self.output_of[i], &self.model) {
-                (Some(o), Some(m)) => {
+            let (score, on) = match (self.output_of[i], ev.prob[i]) {
+                (Some(o), Some(p)) => {
                     // The model decides; a rule hit lowers the bar, so the model
                     // vetoes a rule only when it is fairly sure.
-                    let p = sigmoid(probs[o]);
                     let bar = if rule.is_some() {
-                        RULE_THRESHOLD
+                        th.rule_bar[o]
                     } else {
-                        m.thresholds[o]
+                        th.bar[o]
                     };
-                    (p, p >= bar)
+                    (p, p >= bar && (rule.is_some() || !vague))
                 }
                 _ => (if rule.is_some() { 1.0 } else { 0.0 }, rule.is_some()),
             };
@@ -524,6 +702,44 @@ impl CategoryClassifier {
         }
         (labels, scores)
     }
+}
+
+/// What [`CategoryClassifier::evidence`] found in one text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CategoryEvidence {
+    /// Rules that fired, the first match of each category.
+    pub hits: Vec<RuleHit>,
+    /// Per taxonomy category: the model's probability, `None` for `other` and
+    /// categories decided by their rules alone.
+    pub prob: Vec<Option<f32>>,
+}
+
+impl CategoryEvidence {
+    /// Whether a rule of taxonomy category `i` fired.
+    pub fn fired(&self, i: usize) -> bool {
+        self.hits.iter().any(|h| h.category == i)
+    }
+}
+
+/// Per model output, the probability from which a label whose rule fired is
+/// kept: the model file's `rule_thresholds` (comma-separated, in output order,
+/// written by [`set_rule_thresholds`]), else [`RULE_THRESHOLD`].
+pub fn rule_thresholds(m: &LinearModel) -> Vec<f32> {
+    let parsed: Option<Vec<f32>> = m
+        .meta
+        .get("rule_thresholds")
+        .and_then(|s| s.split(',').map(|x| x.trim().parse().ok()).collect());
+    match parsed {
+        Some(v) if v.len() == m.labels.len() => v,
+        _ => vec![RULE_THRESHOLD; m.labels.len()],
+    }
+}
+
+/// Records per-output rule thresholds in the model's metadata (see
+/// [`rule_thresholds`]).
+pub fn set_rule_thresholds(m: &mut LinearModel, t: &[f32]) {
+    let s: Vec<String> = t.iter().map(|x| format!("{x:.3}")).collect();
+    m.meta.insert("rule_thresholds".into(), s.join(","));
 }
 
 /// Primary category of a conversation (METRICS.md): the most frequent
@@ -565,19 +781,17 @@ pub struct CategoryExample<'a> {
     pub weight: f32,
 }
 
-/// Trains the category model for `taxonomy` (every category except `other`).
+/// Trains the category model for `taxonomy`: one output per category, `other`
+/// included (it never is a label by itself, see [`CategoryClassifier::decide_with`]).
 pub fn train_category_model(
     taxonomy: &Taxonomy,
     examples: &[CategoryExample<'_>],
     seed: u64,
 ) -> Result<LinearModel, TextError> {
     let rules = Rules::compile(taxonomy)?;
-    let labels: Vec<String> = taxonomy
-        .categories
-        .iter()
-        .filter(|c| c.name != OTHER)
-        .map(|c| c.name.clone())
-        .collect();
+    // `other` is an output too: a confident P(other) keeps only the labels a
+    // rule backs (see [`CategoryClassifier::decide_with`]).
+    let labels: Vec<String> = taxonomy.categories.iter().map(|c| c.name.clone()).collect();
     let n = labels.len();
     if n > LinearModel::MAX_OUTPUTS {
         return Err(TextError::Config(format!(
@@ -589,10 +803,15 @@ pub fn train_category_model(
     let exs: Vec<Example> = examples
         .iter()
         .map(|e| {
-            let extra = rules
-                .hits(e.text)
+            let (hits, mentioned) = rules.scan(e.text);
+            let extra = hits
                 .iter()
                 .map(|h| rule_feature(&taxonomy.categories[h.category].name))
+                .chain(
+                    mentioned
+                        .iter()
+                        .map(|&c| mention_feature(&taxonomy.categories[c].name)),
+                )
                 .collect();
             let targets: Vec<f32> = labels
                 .iter()
@@ -619,7 +838,12 @@ pub fn train_category_model(
     let init = labels
         .iter()
         .enumerate()
-        .map(|(k, l)| (rule_feature(l), k, RULE_PRIOR))
+        .flat_map(|(k, l)| {
+            [
+                (rule_feature(l), k, RULE_PRIOR),
+                (mention_feature(l), k, MENTION_PRIOR),
+            ]
+        })
         .collect();
     let params = TrainParams {
         epochs: 12,
@@ -739,6 +963,80 @@ mod tests {
         assert!(fired.contains(&(logistics, "快递")), "{fired:?}");
         // Switched off by praise: not evidence.
         assert!(rules.fired_seeds("物流很快").is_empty());
+    }
+
+    #[test]
+    fn mentions_are_model_features_not_rule_hits() {
+        let t = Taxonomy::from_toml(
+            "[[category]]\nname = \"price\"\nseeds = [\"太贵\"]\nmentions = [\"价格\"]\nmention_patterns = [\"[0-9]+元\"]\n\n[[category]]\nname = \"other\"\n",
+        )
+        .unwrap();
+        let rules = Rules::compile(&t).unwrap();
+        let (hits, mentioned) = rules.scan("价格38元");
+        assert!(hits.is_empty());
+        assert_eq!(mentioned, vec![0]);
+        // A rule hit of the category replaces its mention.
+        let (hits, mentioned) = rules.scan("价格太贵");
+        assert_eq!(hits.len(), 1);
+        assert!(mentioned.is_empty());
+        assert!(rules.is_mention(0, "价格") && !rules.is_mention(0, "太贵"));
+        assert_eq!(rules.fired_patterns("38元"), vec![(0, "[0-9]+元", true)]);
+        // Without a model a mention assigns nothing.
+        let c = CategoryClassifier::new(t, None).unwrap();
+        assert_eq!(c.classify("价格38元", &[]).0, vec!["other"]);
+    }
+
+    /// A model over the default taxonomy whose outputs are constant (bias only).
+    fn constant_model(p: &[(&str, f32)]) -> LinearModel {
+        let labels: Vec<String> = Taxonomy::default_taxonomy()
+            .names()
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let n = labels.len();
+        let bias = labels
+            .iter()
+            .map(|l| {
+                let q = p.iter().find(|x| x.0 == l).map_or(0.01, |x| x.1);
+                (q / (1.0 - q)).ln()
+            })
+            .collect();
+        LinearModel {
+            bits: 8,
+            labels,
+            bias,
+            weights: vec![0; 256 * n],
+            scale: 1.0,
+            thresholds: vec![0.5; n],
+            meta: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn thresholds_travel_in_the_model_and_other_vetoes_unbacked_labels() {
+        let mut m = constant_model(&[("quality", 0.7), ("logistics", 0.3), ("other", 0.6)]);
+        let th = Thresholds::of(&m);
+        assert_eq!(th.rule_bar, vec![RULE_THRESHOLD; m.labels.len()]);
+        assert!(th.other > 1.0, "no other threshold: never applies");
+        let c = CategoryClassifier::new(Taxonomy::default_taxonomy(), Some(m.clone())).unwrap();
+        // quality 0.7 ≥ 0.5 without a rule; logistics 0.3 ≥ 0.2 with `快递`.
+        let (labels, _) = c.classify("快递", &[]);
+        assert_eq!(labels, vec!["quality", "logistics"]);
+        let mut th = th;
+        th.other = 0.5;
+        th.rule_bar[1] = 0.4;
+        th.store(&mut m);
+        let back = LinearModel::from_bytes(&m.to_bytes().unwrap()).unwrap();
+        assert_eq!(Thresholds::of(&back), th);
+        let c = CategoryClassifier::new(Taxonomy::default_taxonomy(), Some(back)).unwrap();
+        // P(other) 0.6 ≥ 0.5 drops quality (no rule); logistics now needs 0.4.
+        assert_eq!(c.classify("快递", &[]).0, vec!["other"]);
+        let ev = c.evidence("快递", &[]);
+        let lenient = Thresholds { other: 0.9, ..th };
+        assert_eq!(
+            c.decide_with(&ev, None, &lenient).0,
+            vec!["quality".to_string()]
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 pub mod analyzer;
 pub mod categories;
+pub mod category_tuning;
 pub mod chat_sentiment;
 pub mod data;
 pub mod error;

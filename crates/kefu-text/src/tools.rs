@@ -298,12 +298,20 @@ pub fn retrain_sentiment(
     })
 }
 
-/// Retrains the category model on the labelled complaints of `data_dir` and
-/// writes `categories.kfm` into `out_dir`; returns its path.
+/// Retrains the category model the way the embedded one is made
+/// ([`crate::category_tuning::train_tuned`]: the 320 dev reviews and the
+/// labelled sets A and B of `data_dir`, per-label thresholds chosen by 5-fold
+/// cross-validation over them) and writes `categories.kfm` into `out_dir`;
+/// returns its path.
 pub fn retrain_categories(data_dir: &Path, out_dir: &Path) -> anyhow::Result<PathBuf> {
     std::fs::create_dir_all(out_dir)?;
-    let items = crate::data::load_labeled_complaints(data_dir)?;
-    let m = crate::train::train_categories(&Taxonomy::default_taxonomy(), &items)?;
+    let sets = crate::category_tuning::load_tuning_sets(data_dir)?;
+    let sentiment = SentimentModel::embedded()?;
+    let m = crate::category_tuning::train_tuned(
+        &Taxonomy::default_taxonomy(),
+        &sets,
+        Some(&sentiment),
+    )?;
     let path = out_dir.join("categories.kfm");
     std::fs::write(&path, m.to_bytes()?)?;
     Ok(path)

@@ -13,8 +13,11 @@ fn labels(c: &CategoryClassifier, t: &str) -> Vec<String> {
 fn embedded_model_loads_and_covers_the_taxonomy() {
     let c = CategoryClassifier::embedded().unwrap();
     let m = c.model().expect("embedded model");
-    assert_eq!(m.labels.len(), 9, "every default label except other");
+    assert_eq!(m.labels.len(), 10, "every default label, other included");
     assert!(m.labels.iter().any(|l| l == "logistics"));
+    // Trained on dev + A + B with thresholds chosen by cross-validation.
+    assert_eq!(m.meta.get("train_texts").map(String::as_str), Some("679"));
+    assert!(m.meta.contains_key("rule_thresholds") && m.meta.contains_key("other_threshold"));
 }
 
 #[test]
@@ -52,6 +55,12 @@ fn typical_complaints_fire_their_rule() {
         ("瓶子漏了，包装太简陋", "packaging"),
         ("安装师傅收了两百块安装费", "after_sales"),
         ("不知道怎么设置闹钟", "usage_question"),
+        ("说明书看不懂，不会用", "usage_question"),
+        ("请问怎么连接蓝牙？", "usage_question"),
+        ("收到的时候外包装破损，瓶子压扁了", "logistics"),
+        ("买的是红色的，收到的却是黑色", "logistics"),
+        ("苹果少了两个", "logistics"),
+        ("屏幕坏了，售后给换了一台", "refund_return"),
     ];
     for (t, want) in cases {
         let got = labels(&c, t);

@@ -63,8 +63,28 @@ fn targets_on_shared_data() {
     );
     // The review model on chat, for contrast: most questions come out negative.
     assert!(chat.review_baseline.neutral_as_negative > 0.3);
+    // Complaint categories, issue #14's targets on texts the recipe never saw:
+    // each fold of dev + A + B (679 texts) predicted by rules + a model
+    // trained, thresholds included, on the other folds alone (0.793 and
+    // logistics 0.900 measured; over ten shuffles of the folds macro-F1
+    // 0.778–0.795, logistics 0.855–0.900).
+    let pooled = r.categories_pooled.unwrap();
+    assert_eq!(pooled.items, 679);
+    let f1 = |l: &str| pooled.labels.iter().find(|x| x.label == l).unwrap().f1;
+    assert!(
+        pooled.macro_f1 >= 0.77,
+        "pooled macro-F1 {}",
+        pooled.macro_f1
+    );
+    assert!(
+        f1("logistics") >= 0.80,
+        "pooled logistics F1 {}",
+        f1("logistics")
+    );
+    assert!(f1("quality") >= 0.85, "pooled quality F1 {}", f1("quality"));
+    // The 320 dev reviews alone, default thresholds.
     let ce = r.categories.unwrap();
-    assert!(ce.macro_f1 >= 0.60, "macro-F1 {}", ce.macro_f1);
+    assert!(ce.macro_f1 >= 0.72, "macro-F1 {}", ce.macro_f1);
     for l in &ce.labels {
         if l.label == "quality" || l.label == "logistics" {
             assert!(l.f1 >= 0.80, "{} F1 {}", l.label, l.f1);
@@ -86,8 +106,9 @@ fn labelled_file_parses_when_present() {
     );
 }
 
-/// Complaint categories on the two hand-labelled held-out sets
-/// (`tests/fixtures/README.md`): texts the rules were not tuned on.
+/// Complaint categories on the hand-labelled sets A and B
+/// (`tests/fixtures/README.md`) and, the honest figure, the nested
+/// cross-validation over dev + A + B (issue #14 part 6).
 #[test]
 fn categories_on_held_out_sets() {
     let Some(d) = data_or_skip() else { return };
@@ -99,24 +120,19 @@ fn categories_on_held_out_sets() {
     assert_eq!((a.len(), b.len()), (239, 120));
     let a = eval_heldout(&a, &clf, Some(&m), None).unwrap();
     let b = eval_heldout(&b, &clf, Some(&m), None).unwrap();
-    let f1 = |h: &kefu_text::eval::HeldoutEval, l: &str| {
-        h.labels.iter().find(|x| x.label == l).unwrap().f1
-    };
-    // Issue #14's logistics target (F1 ≥ 0.80) holds on set A (41 logistics
-    // texts, reviews and chat); set B has only 9 and stays at 0.70.
-    assert!(
-        f1(&a, "logistics") >= 0.80,
-        "A logistics F1 {}",
-        f1(&a, "logistics")
-    );
-    assert!(
-        f1(&b, "logistics") >= 0.65,
-        "B logistics F1 {}",
-        f1(&b, "logistics")
-    );
-    // The issue's macro-F1 target (≥ 0.75) is NOT reached (A 0.657, B 0.693,
-    // README "Categories"); these floors keep what was measured from slipping.
-    assert!(a.macro_f1 >= 0.64, "A macro-F1 {}", a.macro_f1);
-    assert!(b.macro_f1 >= 0.67, "B macro-F1 {}", b.macro_f1);
-    assert!(f1(&a, "quality") >= 0.80 && f1(&b, "quality") >= 0.80);
+    // The embedded model was trained on A and B (in-sample: 0.973 and 0.991);
+    // this only checks that the shipped model is the one trained on them.
+    assert!(a.macro_f1 >= 0.90, "A macro-F1 {}", a.macro_f1);
+    assert!(b.macro_f1 >= 0.90, "B macro-F1 {}", b.macro_f1);
+    // The honest figures: `targets_on_shared_data` (report.categories_pooled).
+
+    // Set C, never tuned on, measured once (0.782 / logistics 0.720): a floor
+    // against regressions only. Do not change rules to move this number.
+    let fixture = kefu_text::eval::heldout_c_fixture()
+        .unwrap()
+        .expect("tests/fixtures/categories_heldout_c.jsonl is committed");
+    let c = load_heldout(&d, &fixture).unwrap();
+    assert_eq!(c.len(), 199);
+    let c = eval_heldout(&c, &clf, Some(&m), None).unwrap();
+    assert!(c.macro_f1 >= 0.75, "set C macro-F1 {}", c.macro_f1);
 }

@@ -460,6 +460,10 @@ fn eval_text(r: &EvalReport, show_errors: bool) -> String {
         ));
         let _ = writeln!(s);
     }
+    if let Some(p) = &r.categories_pooled {
+        s.push_str(&kefu_text::category_tuning::pooled_text(p, show_errors));
+        let _ = writeln!(s);
+    }
     let _ = writeln!(
         s,
         "PII — generated set of {} messages: precision {:.4}, recall {:.4}",
