@@ -591,6 +591,8 @@ const routes = {
     const groups = groupBy(filtered(q), keys[by]);
     return { by, rows: [...groups.keys()].sort().map((key) => ({ key, ...body(groups.get(key)) })) };
   },
+  '/api/v1/compare': (q) => ({ a: { from: null, to: null, days: null }, b: { from: q.get?.('from') ?? null, to: null, days: null }, alpha: 0.05, by: null, metrics: [], breakdown: [] }),
+  '/api/v1/drivers': () => ({ outcome: 'satisfied', n: 0, events: 0, alpha: 0.05, reference_levels: {}, pooled: {}, terms: [], dropped: [], pseudo_r2: 0, drivers: [] }),
   '/api/v1/spam': () => ({ messages: 0, reviews: 0, surveys: 0, included: false, items: [] }),
   '/api/v1/complaints': (q) => {
     const cs = filtered(q);

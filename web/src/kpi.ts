@@ -3,7 +3,7 @@
 import { h } from './dom';
 import { dec, int, money, pct, rate, secs } from './format';
 import { t, type I18nKey } from './i18n';
-import type { Body, Num } from './types';
+import type { Body, Comparison, Num } from './types';
 
 type Kind = 'count' | 'secs' | 'rate' | 'pct' | 'money' | 'score' | 'nps';
 
@@ -109,5 +109,44 @@ export function fillKpis(row: HTMLElement, cur: Body, prev?: Body | null): void 
     const c = prev ? change(k, raw, k.get(prev)) : null;
     delta.className = `kpi-delta ${c?.cls ?? 'flat'}`;
     delta.textContent = c ? `${t('vs_prev')} ${c.text}` : t('prev_none');
+  }
+}
+
+/** The comparison metric behind a card (the card's change line is tested by it). */
+export const COMPARE_METRIC: Record<string, string> = {
+  conversations: 'conversations',
+  customers: 'customers',
+  frt_p50: 'frt_secs',
+  response_p50: 'response_secs',
+  three_min_rate: 'three_min_rate',
+  not_served_rate: 'not_served_rate',
+  resolution_rate: 'resolution_rate',
+  csat_pct: 'csat_pct',
+  dissatisfied_pct: 'dissatisfied_pct',
+  csat_mean: 'csat_mean',
+  nps: 'nps',
+  conversion_rate: 'conversion_rate',
+  complaint_rate: 'complaint_rate',
+  negative_conv_rate: 'negative_conversation_rate',
+  calmed_rate: 'calmed_rate',
+};
+
+/**
+ * Marks each card's change line as significant or not, from `/api/v1/compare` of the
+ * same two periods; the hover says it in words (the comparison's sentence).
+ */
+export function markSignificance(row: HTMLElement, c: Comparison): void {
+  for (const card of row.querySelectorAll<HTMLElement>('[data-kpi]')) {
+    const metric = COMPARE_METRIC[card.dataset.kpi!];
+    const m = metric ? c.metrics.find((x) => x.metric === metric) : undefined;
+    const delta = card.querySelector<HTMLElement>('.kpi-delta')!;
+    delta.querySelector('.sig')?.remove();
+    if (!m) continue;
+    const tested = m.p_value !== null;
+    card.dataset.significant = tested ? String(m.significant) : '';
+    delta.title = m.summary;
+    delta.append(h('span', { class: `sig ${m.significant ? 'yes' : 'no'}`, 'data-testid': 'kpi-sig' }, ` · ${t(!tested ? 'sig_untested' : m.significant ? 'sig_yes' : 'sig_no')}`));
+    // Noise is not a trend: an insignificant change is not coloured good or bad.
+    if (!m.significant) delta.classList.remove('good', 'bad');
   }
 }

@@ -9,8 +9,10 @@ import { addDays, isDate } from './format';
 import { categoryLabel, getLang, setLang, t, type I18nKey } from './i18n';
 import type { Ctx } from './page';
 import { renderAgents } from './pages/agents';
+import { renderCompare } from './pages/compare';
 import { renderComplaints } from './pages/complaints';
 import { renderConversations } from './pages/conversations';
+import { renderDrivers } from './pages/drivers';
 import { renderOverview } from './pages/overview';
 import { renderResponse } from './pages/response';
 import { renderSatisfaction } from './pages/satisfaction';
@@ -26,6 +28,8 @@ const RENDER: Record<Page, (ctx: Ctx) => void> = {
   satisfaction: renderSatisfaction,
   complaints: renderComplaints,
   agents: renderAgents,
+  compare: renderCompare,
+  drivers: renderDrivers,
   conversations: renderConversations,
 };
 

@@ -1,7 +1,7 @@
 // Hash routes `#/<page>?<query>`: filters live in the URL, so views are shareable and
 // the back button walks through filter changes and drill-downs.
 
-export const PAGES = ['overview', 'volume', 'response', 'satisfaction', 'complaints', 'agents', 'conversations'] as const;
+export const PAGES = ['overview', 'volume', 'response', 'satisfaction', 'complaints', 'agents', 'compare', 'drivers', 'conversations'] as const;
 export type Page = (typeof PAGES)[number];
 
 /** The global filters of API.md, carried from page to page. */

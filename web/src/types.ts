@@ -194,3 +194,47 @@ export interface Transcript {
   conversation: ConversationRow;
   messages: Message[];
 }
+
+/** One metric of `/api/v1/compare` (every change is b − a). */
+export interface MetricChange {
+  metric: string;
+  kind: 'rate' | 'duration' | 'mean' | 'nps' | 'count';
+  a: { n: number; x?: number; rate?: number; ci?: [number, number]; median?: number; mean?: number; score?: number; total?: number };
+  b: MetricChange['a'];
+  change: Num;
+  relative_change: Num;
+  test: string | null;
+  statistic: Num;
+  p_value: Num;
+  q_value: Num;
+  effect_size: Num;
+  ci: [number, number] | null;
+  shift?: number;
+  significant: boolean;
+  verdict?: 'better' | 'worse' | 'neutral';
+  no_test?: string;
+  summary: string;
+}
+
+export interface Comparison {
+  a: { from: string | null; to: string | null; days: number | null };
+  b: Comparison['a'];
+  alpha: number;
+  by: string | null;
+  metrics: MetricChange[];
+  breakdown: { key: string; metrics: MetricChange[] }[];
+}
+
+/** `/api/v1/drivers`. */
+export interface Drivers {
+  outcome: string;
+  n: number;
+  events: number;
+  alpha: number;
+  reference_levels: Record<string, string>;
+  pooled: Record<string, string[]>;
+  terms: { term: string; family: string; estimate: number; std_error: number; odds_ratio: number; ci: [number, number]; p_value: number; significant: boolean; summary: string }[];
+  dropped: { term: string; reason: string }[];
+  pseudo_r2: number;
+  drivers: { family: string; terms: string[]; df: number; deviance: number; p_value: Num; share: Num; summary: string }[];
+}

@@ -20,7 +20,7 @@ if (!BASE) {
 const TOKEN = process.env.KEFU_TOKEN || null;
 const ARTIFACTS = path.resolve(process.env.KEFU_ARTIFACTS ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'test-artifacts'));
 const TIMEOUT = Number(process.env.KEFU_E2E_TIMEOUT ?? 30_000);
-const PAGES = ['overview', 'volume', 'response', 'satisfaction', 'complaints', 'agents', 'conversations'];
+const PAGES = ['overview', 'volume', 'response', 'satisfaction', 'complaints', 'agents', 'compare', 'drivers', 'conversations'];
 
 fs.mkdirSync(ARTIFACTS, { recursive: true });
 
@@ -180,6 +180,8 @@ try {
       await page.waitForFunction((name) => location.hash.startsWith(`#/${name}`), p);
       await page.waitForSelector(sel(`page-${p}`));
       if (p === 'conversations') await expectConversationRows(page);
+      else if (p === 'compare') await page.waitForSelector(sel('compare-row'));
+      else if (p === 'drivers') await page.waitForSelector(sel('forest-term'));
       else {
         const names = await expectChartsWithData(page, p);
         assert(names.length > 0, `${p} has no charts`);
@@ -357,6 +359,57 @@ try {
     await page.waitForSelector(sel('agent-row'));
     const heads = await page.$$eval(`${sel('agents-table')} th`, (ths) => ths.map((t) => t.textContent));
     assert(heads.some((x) => /安抚|Calmed/.test(x)), `no calmed column: ${heads}`);
+  });
+
+  await step('KPI cards say whether a change is significant, in words on hover', async () => {
+    await page.goto(`${BASE}/#/overview`);
+    await waitKpis(page);
+    await page.waitForSelector(`[data-kpi="frt_p50"] ${sel('kpi-sig')}`);
+    const title = await page.$eval('[data-kpi="frt_p50"] .kpi-delta', (e) => e.title);
+    assert(/significant|not tested/.test(title) && title.includes('FRT median'), `hover says "${title}"`);
+    const flags = await page.$$eval('[data-kpi]', (cs) => cs.map((c) => c.dataset.significant).filter((v) => v !== undefined));
+    assert(flags.length >= 6, `only ${flags.length} cards carry a significance mark`);
+  });
+
+  await step('compare page: every metric with its test, a breakdown by agent, baselines switch', async () => {
+    await page.goto(`${BASE}/#/compare`);
+    await page.waitForSelector(sel('compare-row'));
+    const rows = await page.$$eval(sel('compare-row'), (r) => r.map((x) => [x.dataset.metric, x.dataset.significant, x.title]));
+    assert(rows.length >= 20, `only ${rows.length} metrics compared`);
+    for (const m of ['frt_secs', 'three_min_rate', 'csat_pct', 'nps']) assert(rows.some((r) => r[0] === m), `no ${m} row`);
+    assert(rows.every((r) => r[2].length > 10), 'a row has no sentence');
+    await page.waitForSelector(sel('compare-key'));
+    // The API's answer for the same view is what the table shows.
+    const q = query(page.url());
+    const api = await (
+      await fetch(`${BASE}/api/v1/compare?from=${q.get('from')}&to=${q.get('to')}&vs=previous&by=agent`, { headers: TOKEN ? { Authorization: `Bearer ${TOKEN}` } : {} })
+    ).json();
+    const sig = api.metrics.filter((m) => m.significant).map((m) => m.metric).sort();
+    const shown = rows.filter((r) => r[1] === 'true').map((r) => r[0]).sort();
+    assert(JSON.stringify(sig) === JSON.stringify(shown), `significant rows ${shown} vs API ${sig}`);
+    await page.selectOption(sel('compare-vs'), 'year');
+    await page.waitForFunction(() => new URLSearchParams(location.hash.split('?')[1]).get('vs') === 'year');
+    await page.waitForSelector(sel('compare-row'));
+    await page.selectOption(sel('compare-by'), 'shop');
+    await page.waitForFunction(() => new URLSearchParams(location.hash.split('?')[1]).get('by') === 'shop');
+    await page.waitForSelector(sel('compare-key'));
+    await expectNoBanner(page, 'compare');
+  });
+
+  await step('drivers page: ranking in words and a forest plot; the outcome switches', async () => {
+    await page.goto(`${BASE}/#/drivers`);
+    await page.waitForSelector(sel('forest-term'));
+    const items = await page.$$eval(`${sel('drivers-ranking')} li`, (l) => l.map((x) => x.textContent));
+    assert(items.length > 0 && items[0].includes('explains'), `ranking: ${items}`);
+    const terms = await page.$$eval(sel('forest-term'), (g) => g.length);
+    assert(terms >= 3, `forest plot has ${terms} terms`);
+    await page.selectOption(sel('drivers-outcome'), 'resolved');
+    await page.waitForFunction(() => new URLSearchParams(location.hash.split('?')[1]).get('outcome') === 'resolved');
+    await page.waitForSelector(sel('forest-term'));
+    const head = await page.textContent(sel('drivers-head'));
+    assert(/\d/.test(head), `drivers head "${head}"`);
+    await expectNoBanner(page, 'drivers');
+    await shot(page, 'drivers.png');
   });
 
   await step('agent row opens conversations of that agent', async () => {

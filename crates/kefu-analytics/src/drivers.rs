@@ -271,8 +271,11 @@ pub async fn drivers(ctx: &SessionContext, q: &ReportQuery, spec: &DriversSpec) 
         for r in &rows {
             *counts.entry(level(r)).or_default() += 1;
         }
+        // The reference is the largest real level: conversations nobody served
+        // (`(none)`) are a level of their own, not the yardstick.
         let Some((reference, _)) = counts
             .iter()
+            .filter(|(k, _)| k.as_str() != "(none)" || counts.len() == 1)
             .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
             .map(|(k, v)| (k.clone(), *v))
         else {
@@ -408,11 +411,13 @@ async fn load_rows(ctx: &SessionContext, q: &ReportQuery, outcome: Outcome) -> R
         Outcome::Converted => ("inquiry", "CASE WHEN converted THEN 1.0 ELSE 0.0 END"),
     };
     let sql = format!(
-        "SELECT c.shop_id, COALESCE(c.conv_last_agent, '-'), COALESCE(c.categories, ''),
-                {y}, c.frt_secs, {resp}, CAST(c.human_rounds AS DOUBLE),
-                CASE WHEN c.resolved THEN 1.0 ELSE 0.0 END, CAST(c.transfers AS DOUBLE),
-                CASE WHEN c.bot_rounds > 0 AND c.human_rounds > 0 THEN 1.0 ELSE 0.0 END,
-                c.conv_min_sentiment, CAST(c.local_hour AS DOUBLE)
+        "SELECT c.shop_id AS shop, COALESCE(c.conv_last_agent, '(none)') AS agent,
+                COALESCE(c.categories, '') AS cats, {y} AS y, c.frt_secs AS frt, {resp} AS resp,
+                CAST(c.human_rounds AS DOUBLE) AS human_rounds,
+                CASE WHEN c.resolved THEN 1.0 ELSE 0.0 END AS is_resolved,
+                CAST(c.transfers AS DOUBLE) AS transfers,
+                CASE WHEN c.bot_rounds > 0 AND c.human_rounds > 0 THEN 1.0 ELSE 0.0 END AS handoff,
+                c.conv_min_sentiment AS sentiment, CAST(c.local_hour AS DOUBLE) AS hour
          FROM (SELECT * FROM {src} WHERE {w} AND cycle = 0 AND {cond}) c {rounds}
          ORDER BY c.shop_id, c.conversation_id"
     );

@@ -1,9 +1,9 @@
 import { chartBox, fill, hasData, lineOption } from '../charts';
 import { addDays, daysBetween, isDate } from '../format';
 import { t } from '../i18n';
-import { fillKpis, kpiRow } from '../kpi';
+import { fillKpis, kpiRow, markSignificance } from '../kpi';
 import { drill, fetchWith, grid, load, pageHead, type Ctx } from '../page';
-import type { Overview, Series } from '../types';
+import type { Comparison, Overview, Series } from '../types';
 import { everyDay, seriesDrill } from './common';
 
 const CARDS = [
@@ -37,7 +37,13 @@ export function renderOverview(ctx: Ctx): void {
   }
   // The cards show as soon as the period is in; the change line follows.
   load(ctx, current, (cur) => fillKpis(cards, cur));
-  load(ctx, Promise.all([current, previous]), ([cur, prev]) => fillKpis(cards, cur, prev));
+  // Whether each change is real: the comparison of the same two periods.
+  const compare: Promise<Comparison | null> =
+    isDate(from) && isDate(to) && from <= to ? fetchWith<Comparison>(ctx, 'compare', { vs: 'previous' }) : Promise.resolve(null);
+  load(ctx, Promise.all([current, previous, compare]), ([cur, prev, cmp]) => {
+    fillKpis(cards, cur, prev);
+    if (cmp) markSignificance(cards, cmp);
+  });
 
   for (const [name, metric, label, missing] of [
     ['trend-conversations', 'conversations', 'k_conversations', 0],

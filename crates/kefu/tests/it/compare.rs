@@ -291,6 +291,27 @@ fn drivers_recover_planted_odds_ratios_and_rank_first_response_first() {
     assert!(all["reference_levels"]["agent"].is_string(), "{all}");
     let text = kefu(d.path(), &["drivers"]);
     assert!(text.contains("What explains most"), "{text}");
+    let o = kefu_json(
+        d.path(),
+        &["drivers", "--outcome", "dissatisfied", "--json"],
+    );
+    assert_eq!(o["outcome"], "dissatisfied", "{o}");
+    // Every conversation here is resolved, and none is an inquiry: clear errors
+    // that say so, not a crash.
+    for outcome in ["resolved", "converted"] {
+        let out = assert_cmd::Command::cargo_bin("kefu")
+            .unwrap()
+            .arg("--data-dir")
+            .arg(d.path())
+            .args(["drivers", "--outcome", outcome])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && err.contains("outcome"),
+            "{outcome}: {err}"
+        );
+    }
 }
 
 #[test]
