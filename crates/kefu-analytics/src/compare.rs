@@ -32,7 +32,13 @@ impl Span {
         Span {
             from: q.from,
             to: q.to,
-            days: q.from.zip(q.to).map(|(f, t)| (t - f).num_days() + 1),
+            // The days that count (a campaign baseline leaves some out).
+            days: q.from.zip(q.to).map(|(f, t)| {
+                f.iter_days()
+                    .take_while(|d| *d <= t)
+                    .filter(|d| q.days.contains(*d))
+                    .count() as i64
+            }),
         }
     }
 }
@@ -144,6 +150,36 @@ pub struct Comparison {
     pub by: Option<Breakdown>,
     pub metrics: Vec<MetricChange>,
     pub breakdown: Vec<KeyChange>,
+    /// For a change with a control group: did it work beyond what moved there?
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub did: Option<Did>,
+}
+
+/// One metric's difference-in-differences (b − a in the treated group minus b − a
+/// in the control group; rates as fractions, durations and daily counts as means).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DidMetric {
+    pub metric: String,
+    pub kind: Kind,
+    pub treated_change: Option<f64>,
+    pub control_change: Option<f64>,
+    pub did: Option<f64>,
+    pub ci: Option<[f64; 2]>,
+    pub p_value: Option<f64>,
+    /// Benjamini–Hochberg across the metrics.
+    pub q_value: Option<f64>,
+    pub significant: bool,
+    pub summary: String,
+}
+
+/// The difference-in-differences of a change against its control group.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Did {
+    /// Who the control group is ("every shop but s1").
+    pub control: String,
+    pub metrics: Vec<DidMetric>,
 }
 
 /// Compares query `b` with the baseline `a` (both with the same filters but their
@@ -204,6 +240,141 @@ pub async fn compare(
         by: b.by,
         metrics,
         breakdown,
+        did: None,
+    })
+}
+
+/// The difference-in-differences of the treated queries `(a, b)` against the control
+/// queries `(a, b)` (same dates, the other shops or channels), metric by metric.
+pub async fn difference_in_differences(
+    ctx: &datafusion::prelude::SessionContext,
+    treated: (&ReportQuery, &ReportQuery),
+    control: (&ReportQuery, &ReportQuery),
+    control_name: &str,
+    alpha: f64,
+) -> Result<Did> {
+    let (ta, tb, ca, cb) = futures::try_join!(
+        gather(ctx, treated.0, true),
+        gather(ctx, treated.1, true),
+        gather(ctx, control.0, true),
+        gather(ctx, control.1, true),
+    )?;
+    let empty = Sample::default();
+    // A side with no rows at all has no "all" key.
+    let sides = [&ta, &tb, &ca, &cb].map(|m| m.get("all").unwrap_or(&empty));
+    let queries = [treated.0, treated.1, control.0, control.1];
+    type Est = Option<kefu_stats::Estimate>;
+    let mut rows: Vec<(String, Kind, [Est; 4])> = Vec::new();
+    let each = |f: &dyn Fn(&Sample, &ReportQuery) -> Est| -> [Est; 4] {
+        [0, 1, 2, 3].map(|i| f(sides[i], queries[i]))
+    };
+    for (name, pick) in [
+        (
+            "conversations",
+            (|d: &Daily| &d.conversations) as fn(&Daily) -> &Vec<f64>,
+        ),
+        ("customer_messages", |d: &Daily| &d.customer_messages),
+    ] {
+        rows.push((
+            name.into(),
+            Kind::Count,
+            each(&|s, _| {
+                s.daily
+                    .as_ref()
+                    .and_then(|d| kefu_stats::Estimate::sample(pick(d)))
+            }),
+        ));
+    }
+    for (name, pick) in [
+        (
+            "frt_secs",
+            (|s: &Sample| &s.frt) as fn(&Sample) -> &Vec<f64>,
+        ),
+        ("response_secs", |s: &Sample| &s.response),
+        ("resolution_secs", |s: &Sample| &s.resolution),
+    ] {
+        rows.push((
+            name.into(),
+            Kind::Duration,
+            each(&|s, _| kefu_stats::Estimate::sample(pick(s))),
+        ));
+    }
+    let names: Vec<&'static str> = rates(&Body::default(), treated.0)
+        .into_iter()
+        .map(|r| r.0)
+        .collect();
+    for (i, name) in names.iter().enumerate() {
+        rows.push((
+            (*name).into(),
+            Kind::Rate,
+            each(&|s, q| {
+                let (_, n, p) = rates(&s.body, q)[i];
+                kefu_stats::Estimate::rate(p.map_or(0, |p| (p * n as f64).round() as u64), n)
+            }),
+        ));
+    }
+    rows.push((
+        "negative_share".into(),
+        Kind::Rate,
+        each(&|s, _| {
+            s.negative
+                .and_then(|(x, n)| kefu_stats::Estimate::rate(x, n))
+        }),
+    ));
+    let mut out: Vec<DidMetric> = rows
+        .into_iter()
+        .map(|(metric, kind, [a, b, c, d])| {
+            let mut m = DidMetric {
+                metric,
+                kind,
+                treated_change: a.zip(b).map(|(a, b)| b.mean - a.mean),
+                control_change: c.zip(d).map(|(c, d)| d.mean - c.mean),
+                did: None,
+                ci: None,
+                p_value: None,
+                q_value: None,
+                significant: false,
+                summary: String::new(),
+            };
+            if let (Some(a), Some(b), Some(c), Some(d)) = (a, b, c, d)
+                && let Ok(r) = kefu_stats::difference_in_differences(a, b, c, d, alpha)
+            {
+                m.did = Some(r.estimate);
+                m.ci = Some(interval(r.ci));
+                m.p_value = Some(r.p_value);
+            }
+            m
+        })
+        .collect();
+    let q = kefu_stats::benjamini_hochberg(&out.iter().map(|m| m.p_value).collect::<Vec<_>>());
+    for (m, q) in out.iter_mut().zip(q) {
+        m.q_value = q;
+        m.significant = q.is_some_and(|q| q <= alpha);
+        let v = |x: f64| match m.kind {
+            Kind::Rate => format!("{:+.1} pp", x * 100.0),
+            Kind::Duration => format!("{x:+.0} s"),
+            _ => format!("{x:+.1}"),
+        };
+        m.summary = match (m.did, m.treated_change, m.control_change, m.p_value) {
+            (Some(d), Some(t), Some(c), Some(p)) => format!(
+                "{}: {} with the change, {} in {control_name}: {} beyond the control, {} ({})",
+                label(&m.metric),
+                v(t),
+                v(c),
+                v(d),
+                if m.significant {
+                    "significant"
+                } else {
+                    "not significant"
+                },
+                p_text(p)
+            ),
+            _ => format!("{}: not tested (a group without data)", label(&m.metric)),
+        };
+    }
+    Ok(Did {
+        control: control_name.to_string(),
+        metrics: out,
     })
 }
 
@@ -275,7 +446,11 @@ async fn daily(
         .map(|p| (p.bucket, p.volume))
         .collect();
     let mut d = Daily::default();
-    for day in from.iter_days().take_while(|d| *d <= to) {
+    for day in from
+        .iter_days()
+        .take_while(|d| *d <= to)
+        .filter(|d| q.days.contains(*d))
+    {
         let v = points.get(&day.to_string()).cloned().unwrap_or_default();
         d.conversations.push(v.conversations as f64);
         d.customers.push(v.customers as f64);

@@ -147,6 +147,15 @@ pub fn message_filter(q: &ReportQuery) -> String {
     if let Some(t) = q.to {
         w.push(format!("local_date <= DATE {}", lit(&t.to_string())));
     }
+    if q.days != crate::query::DaySet::default() {
+        w.push(q.days.predicate("local_date"));
+    }
+    if let Some(s) = &q.not_shop {
+        w.push(format!("shop_id <> {}", lit(s)));
+    }
+    if let Some(c) = &q.not_channel {
+        w.push(format!("channel <> {}", lit(c)));
+    }
     if let Some(s) = &q.shop {
         w.push(format!("shop_id = {}", lit(s)));
     }

@@ -136,6 +136,59 @@ pub struct ReportQuery {
     pub cohort: Option<Cohort>,
     pub by: Option<Breakdown>,
     pub readings: Readings,
+    /// Which days of the period count (a campaign's baseline: its weekdays, every
+    /// campaign day left out); empty = every day.
+    #[serde(default)]
+    pub days: DaySet,
+    /// Every shop but this one (the control group of a difference-in-differences).
+    #[serde(default)]
+    pub not_shop: Option<String>,
+    /// Every channel but this one.
+    #[serde(default)]
+    pub not_channel: Option<String>,
+}
+
+/// A subset of a period's days.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DaySet {
+    /// Days of the week kept (0 = Sunday … 6 = Saturday); empty = all.
+    pub weekdays: Vec<u32>,
+    /// Days left out.
+    pub except: Vec<NaiveDate>,
+}
+
+impl DaySet {
+    /// Whether `d` counts.
+    pub fn contains(&self, d: NaiveDate) -> bool {
+        use chrono::Datelike;
+        (self.weekdays.is_empty() || self.weekdays.contains(&d.weekday().num_days_from_sunday()))
+            && !self.except.contains(&d)
+    }
+
+    /// The SQL predicate over the date column `col` (`TRUE` for every day).
+    pub fn predicate(&self, col: &str) -> String {
+        let mut w = Vec::new();
+        if !self.weekdays.is_empty() {
+            let days: Vec<String> = self.weekdays.iter().map(u32::to_string).collect();
+            w.push(format!(
+                "CAST(date_part('dow', {col}) AS INT) IN ({})",
+                days.join(", ")
+            ));
+        }
+        if !self.except.is_empty() {
+            let days: Vec<String> = self
+                .except
+                .iter()
+                .map(|d| format!("DATE {}", lit(&d.to_string())))
+                .collect();
+            w.push(format!("{col} NOT IN ({})", days.join(", ")));
+        }
+        if w.is_empty() {
+            "TRUE".into()
+        } else {
+            w.join(" AND ")
+        }
+    }
 }
 
 /// Which fact table (and, for conversations, which agent credit) a section reads.
@@ -266,6 +319,15 @@ impl ReportQuery {
         }
         if let Some(to) = self.to {
             w.push(format!("{d} <= DATE {}", lit(&to.to_string())));
+        }
+        if self.days != DaySet::default() {
+            w.push(self.days.predicate(d));
+        }
+        if let Some(s) = &self.not_shop {
+            w.push(format!("shop_id <> {}", lit(s)));
+        }
+        if let Some(c) = &self.not_channel {
+            w.push(format!("channel <> {}", lit(c)));
         }
         if let Some(s) = &self.shop {
             w.push(format!("shop_id = {}", lit(s)));

@@ -5,9 +5,11 @@
 //! The satisfaction drivers (`kefu drivers`) live here too: the same level, filters.
 
 use crate::filters::parse_date;
-use crate::{App, AppError, AppResult, Breakdown, Filters};
+use crate::{App, AppError, AppResult, Breakdown, Filters, ReportQuery};
 use chrono::{Months, NaiveDate};
-pub use kefu_analytics::compare::{Comparison, KeyChange, Kind, MetricChange, Side, Span};
+pub use kefu_analytics::compare::{
+    Comparison, Did, DidMetric, KeyChange, Kind, MetricChange, Side, Span,
+};
 pub use kefu_analytics::drivers::{Drivers, FAMILIES, Outcome};
 
 /// Which baseline `b` is compared with.
@@ -21,17 +23,45 @@ pub enum Baseline {
     Span(NaiveDate, NaiveDate),
 }
 
+/// The period asked about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Period {
+    /// Shop-local dates, inclusive.
+    Span(NaiveDate, NaiveDate),
+    /// A `[[campaigns]]` entry, against the same weekdays of the four weeks before it
+    /// with every campaign day left out.
+    Campaign(String),
+    /// A `[[changes]]` entry: `days` days from its date against the `days` before,
+    /// and, when it names a shop or channel, the difference-in-differences against
+    /// the others.
+    Change { name: String, days: i64 },
+}
+
+/// Weeks before a campaign that make its baseline.
+pub const CAMPAIGN_BASELINE_WEEKS: i64 = 4;
+
 /// What to compare.
 #[derive(Debug, Clone)]
 pub struct CompareSpec {
     /// The report's filters; their `from`/`to` are ignored (the periods rule).
     pub filters: Filters,
-    /// The period asked about (shop-local dates, inclusive).
-    pub b: (NaiveDate, NaiveDate),
+    /// The period asked about.
+    pub b: Period,
     pub a: Baseline,
     pub by: Option<Breakdown>,
     /// `None`: the shop's configured `alpha` (0.05 by default).
     pub alpha: Option<f64>,
+}
+
+/// The shop (or channel) a campaign or change belongs to, checked against the filter.
+fn scoped(what: &str, filter: Option<String>, own: Option<String>) -> AppResult<Option<String>> {
+    match (filter, own) {
+        (Some(f), Some(o)) if f != o => Err(AppError::bad(
+            what,
+            format!("the {what} is for {o}, not the filter's {f}"),
+        )),
+        (f, o) => Ok(o.or(f)),
+    }
 }
 
 /// Parses `FROM..TO` (shop-local dates, inclusive; one date alone is one day).
@@ -129,18 +159,143 @@ impl App {
 
     /// Compares period `b` with its baseline, metric by metric, with significance.
     pub async fn compare(&self, spec: &CompareSpec) -> AppResult<Comparison> {
-        let (af, at) = baseline_span(spec.b, spec.a)?;
-        let side = |from, to| Filters {
+        let cfg = self.config()?;
+        let mut filters = spec.filters.clone();
+        let mut days = kefu_analytics::query::DaySet::default();
+        let mut change = None;
+        let (b, a) = match &spec.b {
+            Period::Span(f, t) => ((*f, *t), baseline_span((*f, *t), spec.a)?),
+            Period::Campaign(name) => {
+                let c = cfg
+                    .campaigns()
+                    .iter()
+                    .find(|c| c.name == *name)
+                    .ok_or_else(|| {
+                        let known: Vec<&str> =
+                            cfg.campaigns().iter().map(|c| c.name.as_str()).collect();
+                        AppError::bad(
+                            "campaign",
+                            format!(
+                                "no campaign '{name}' in kefu.toml [[campaigns]] (known: {})",
+                                known.join(", ")
+                            ),
+                        )
+                    })?;
+                filters.shop = scoped("campaign", filters.shop, c.shop.clone())?;
+                let b = (c.from, c.to);
+                let span = (c.to - c.from).num_days() + 1;
+                if span < 7 {
+                    use chrono::Datelike;
+                    let mut w: Vec<u32> = c
+                        .from
+                        .iter_days()
+                        .take(span as usize)
+                        .map(|d| d.weekday().num_days_from_sunday())
+                        .collect();
+                    w.sort_unstable();
+                    w.dedup();
+                    days.weekdays = w;
+                }
+                let a = (
+                    c.from - chrono::Duration::weeks(CAMPAIGN_BASELINE_WEEKS),
+                    c.from - chrono::Duration::days(1),
+                );
+                // Outside every campaign: no promotion day is a baseline day.
+                days.except = cfg
+                    .campaigns()
+                    .iter()
+                    .flat_map(|c| c.from.iter_days().take_while(move |d| *d <= c.to))
+                    .filter(|d| *d >= a.0 && *d <= a.1)
+                    .collect();
+                (b, a)
+            }
+            Period::Change { name, days: n } => {
+                let c = cfg
+                    .changes()
+                    .iter()
+                    .find(|c| c.name == *name)
+                    .ok_or_else(|| {
+                        let known: Vec<&str> =
+                            cfg.changes().iter().map(|c| c.name.as_str()).collect();
+                        AppError::bad(
+                            "change",
+                            format!(
+                                "no change '{name}' in kefu.toml [[changes]] (known: {})",
+                                known.join(", ")
+                            ),
+                        )
+                    })?;
+                if *n < 1 {
+                    return Err(AppError::bad(
+                        "days",
+                        format!("{n} is not a number of days ≥ 1"),
+                    ));
+                }
+                filters.shop = scoped("change", filters.shop, c.shop.clone())?;
+                filters.channel = scoped("change", filters.channel, c.channel.clone())?;
+                change = Some(c.clone());
+                let d = c.date;
+                (
+                    (d, d + chrono::Duration::days(n - 1)),
+                    (
+                        d - chrono::Duration::days(*n),
+                        d - chrono::Duration::days(1),
+                    ),
+                )
+            }
+        };
+        let side = |(from, to): (NaiveDate, NaiveDate)| Filters {
             from: Some(from),
             to: Some(to),
-            ..spec.filters.clone()
+            ..filters.clone()
         };
-        let (s, mut qa) = self.prepare(&side(af, at)).await?;
-        let mut qb = side(spec.b.0, spec.b.1).query(s.config())?;
+        let (s, mut qa) = self.prepare(&side(a)).await?;
+        let mut qb = side(b).query(s.config())?;
         qa.by = None;
+        qa.days = days;
         qb.by = spec.by;
-        let alpha = self.alpha_of(&s, &spec.filters, spec.alpha)?;
-        Ok(kefu_analytics::compare::compare(s.ctx(), &qa, &qb, alpha).await?)
+        let alpha = self.alpha_of(&s, &filters, spec.alpha)?;
+        let mut out = kefu_analytics::compare::compare(s.ctx(), &qa, &qb, alpha).await?;
+        // A change in one shop or channel: the others over the same dates are the
+        // control ("did it work, beyond what happened everywhere?").
+        if let Some(c) = change
+            && (c.shop.is_some() || c.channel.is_some())
+        {
+            let control = |q: &ReportQuery| {
+                let mut q = q.clone();
+                q.by = None;
+                if let Some(sh) = &c.shop {
+                    q.shop = None;
+                    q.not_shop = Some(sh.clone());
+                }
+                if let Some(ch) = &c.channel {
+                    q.channel = None;
+                    q.not_channel = Some(ch.clone());
+                }
+                q
+            };
+            let qb0 = ReportQuery {
+                by: None,
+                ..qb.clone()
+            };
+            let (ca, cb) = (control(&qa), control(&qb0));
+            let name = match (&c.shop, &c.channel) {
+                (Some(sh), _) => format!("every shop but {sh}"),
+                (None, Some(ch)) => format!("every channel but {ch}"),
+                _ => unreachable!(),
+            };
+            out.did = Some(
+                kefu_analytics::compare::difference_in_differences(
+                    s.ctx(),
+                    (&qa, &qb0),
+                    (&ca, &cb),
+                    &name,
+                    alpha,
+                )
+                .await?,
+            );
+        }
+        Ok(out)
     }
 }
 

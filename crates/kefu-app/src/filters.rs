@@ -70,6 +70,9 @@ impl Filters {
             cohort: self.cohort,
             by: None,
             readings: Readings::from(&shop_cfg),
+            days: Default::default(),
+            not_shop: None,
+            not_channel: None,
         })
     }
 

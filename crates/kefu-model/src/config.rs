@@ -241,6 +241,55 @@ pub struct Config {
     /// `[text]`: the data directory's taxonomy and text models (read by kefu-app;
     /// kept here verbatim so `kefu config set` writes it back).
     text: toml::Table,
+    /// `[[campaigns]]`: promotions (双11, 618) a comparison can name.
+    campaigns: Vec<Campaign>,
+    /// `[[changes]]`: things the shop changed ("new greeting script") on a date.
+    changes: Vec<Change>,
+}
+
+/// A date written as a TOML date (`2025-11-11`) or a string (`"2025-11-11"`).
+fn toml_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+    let v = toml::Value::deserialize(d)?;
+    let s = match &v {
+        toml::Value::String(s) => s.clone(),
+        toml::Value::Datetime(dt) => dt.to_string(),
+        o => return Err(serde::de::Error::custom(format!("not a date: {o}"))),
+    };
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| serde::de::Error::custom(format!("'{s}' is not a date (YYYY-MM-DD)")))
+}
+
+/// A promotion period (`[[campaigns]]`): `kefu compare --campaign NAME`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Campaign {
+    pub name: String,
+    /// First and last shop-local day, inclusive.
+    #[serde(deserialize_with = "toml_date")]
+    pub from: chrono::NaiveDate,
+    #[serde(deserialize_with = "toml_date")]
+    pub to: chrono::NaiveDate,
+    /// The shop it ran in; absent = every shop.
+    #[serde(default)]
+    pub shop: Option<String>,
+}
+
+/// A change made on a date (`[[changes]]`): `kefu compare --change NAME`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Change {
+    pub name: String,
+    /// The first shop-local day with the change.
+    #[serde(deserialize_with = "toml_date")]
+    pub date: chrono::NaiveDate,
+    #[serde(default)]
+    pub description: String,
+    /// The shop (or channel) that changed; absent = every shop. Shops or channels
+    /// without the change are the control of the difference-in-differences.
+    #[serde(default)]
+    pub shop: Option<String>,
+    #[serde(default)]
+    pub channel: Option<String>,
 }
 
 impl Config {
@@ -273,15 +322,41 @@ impl Config {
             None => toml::Table::new(),
             Some(_) => return Err(ConfigError::Toml("[text] must be a table".into())),
         };
+        fn list<T: serde::de::DeserializeOwned>(
+            root: &mut toml::Table,
+            key: &str,
+        ) -> Result<Vec<T>, ConfigError> {
+            match root.remove(key) {
+                None => Ok(Vec::new()),
+                Some(v @ toml::Value::Array(_)) => v
+                    .try_into()
+                    .map_err(|e: toml::de::Error| ConfigError::Toml(format!("[[{key}]]: {e}"))),
+                Some(_) => Err(ConfigError::Toml(format!(
+                    "[[{key}]] must be an array of tables"
+                ))),
+            }
+        }
+        let campaigns: Vec<Campaign> = list(&mut root, "campaigns")?;
+        let changes: Vec<Change> = list(&mut root, "changes")?;
+        for c in &campaigns {
+            if c.from > c.to {
+                return Err(ConfigError::Toml(format!(
+                    "[[campaigns]] {}: from {} is after to {}",
+                    c.name, c.from, c.to
+                )));
+            }
+        }
         if let Some(k) = root.keys().next() {
             return Err(ConfigError::Toml(format!(
-                "unknown top-level key '{k}' (expected [defaults], [shops.<id>] and [text])"
+                "unknown top-level key '{k}' (expected [defaults], [shops.<id>], [text], [[campaigns]] and [[changes]])"
             )));
         }
         let cfg = Config {
             defaults,
             shops,
             text,
+            campaigns,
+            changes,
         };
         cfg.shop("")?;
         for s in cfg.shops.keys() {
@@ -309,6 +384,16 @@ impl Config {
     /// The `[text]` table (taxonomy and text models; empty when absent).
     pub fn text(&self) -> &toml::Table {
         &self.text
+    }
+
+    /// The configured campaigns (`[[campaigns]]`).
+    pub fn campaigns(&self) -> &[Campaign] {
+        &self.campaigns
+    }
+
+    /// The configured changes (`[[changes]]`).
+    pub fn changes(&self) -> &[Change] {
+        &self.changes
     }
 
     /// Shops that have a table of their own.
@@ -348,6 +433,16 @@ impl Config {
         if !self.text.is_empty() {
             root.insert("text".into(), toml::Value::Table(self.text.clone()));
         }
+        for (key, v) in [
+            ("campaigns", toml::Value::try_from(&self.campaigns)),
+            ("changes", toml::Value::try_from(&self.changes)),
+        ] {
+            if let Ok(v @ toml::Value::Array(_)) = v
+                && v.as_array().is_some_and(|a| !a.is_empty())
+            {
+                root.insert(key.into(), v);
+            }
+        }
         toml::to_string_pretty(&root).unwrap_or_default()
     }
 }
@@ -355,6 +450,26 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn campaigns_and_changes_parse_and_round_trip() {
+        let c = Config::parse(
+            "[[campaigns]]\nname = \"双11\"\nfrom = 2025-11-10\nto = 2025-11-12\n\n\
+             [[changes]]\nname = \"new script\"\ndate = 2025-11-20\nshop = \"s1\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.campaigns()[0].name, "双11");
+        assert_eq!(c.changes()[0].shop.as_deref(), Some("s1"));
+        let again = Config::parse(&c.to_toml()).unwrap();
+        assert_eq!(again.campaigns(), c.campaigns());
+        assert_eq!(again.changes(), c.changes());
+        let bad =
+            Config::parse("[[campaigns]]\nname = \"x\"\nfrom = 2025-11-12\nto = 2025-11-10\n");
+        assert!(bad.unwrap_err().to_string().contains("after"));
+        let typo =
+            Config::parse("[[campaigns]]\nname = \"x\"\nfrom = 2025-11-12\nuntil = 2025-11-13\n");
+        assert!(typo.unwrap_err().to_string().contains("campaigns"));
+    }
 
     #[test]
     fn defaults_follow_metrics_md() {

@@ -22,6 +22,7 @@
 mod dist;
 
 pub mod counts;
+pub mod did;
 pub mod logit;
 pub mod means;
 pub mod multiple;
@@ -37,6 +38,7 @@ pub use logit::{
     LogitFit, LogitOptions, Term, family_deviance, logit,
 };
 pub use means::{Summary, Welch, welch_t_test, welch_t_test_summary};
+pub use did::{DifferenceInDifferences, Estimate, difference_in_differences};
 pub use multiple::benjamini_hochberg;
 pub use nps::{Nps, NpsCounts, NpsDifference, nps, nps_difference};
 pub use proportion::{TwoProportionZ, newcombe_interval, two_proportion_z_test, wilson_interval};

@@ -88,6 +88,8 @@ pub fn routes() -> Router<Arc<AppState>> {
         kefu_analytics::compare::Side,
         kefu_analytics::compare::Span,
         kefu_analytics::compare::Kind,
+        kefu_analytics::compare::Did,
+        kefu_analytics::compare::DidMetric,
         kefu_analytics::drivers::Drivers,
         kefu_analytics::drivers::DriverTerm,
         kefu_analytics::drivers::DriverFamily,

@@ -204,6 +204,14 @@ pub struct CompareParams {
     by: Option<String>,
     /// Significance level (default: the shop's `alpha`, 0.05).
     alpha: Option<f64>,
+    /// A `[[campaigns]]` name (instead of b): against the same weekdays of the four
+    /// weeks before, campaign days left out.
+    campaign: Option<String>,
+    /// A `[[changes]]` name (instead of b): `days` days after against before, and the
+    /// difference-in-differences against the shops or channels without it.
+    change: Option<String>,
+    /// Days on each side of a change (default 14).
+    days: Option<i64>,
 }
 
 /// Period b against its baseline: every KPI with its test, interval, q-value,
@@ -216,12 +224,20 @@ pub async fn compare(
     Query(f): Query<FilterParams>,
     Query(p): Query<CompareParams>,
 ) -> ApiResult<JsonBytes> {
-    use kefu_app::compare::{Baseline, CompareSpec, parse_span, parse_vs};
+    use kefu_app::compare::{Baseline, CompareSpec, Period, parse_span, parse_vs};
     let filters = f.filters()?;
-    let b = match given(&p.b) {
-        Some(b) => parse_span("b", &b)?,
-        None => match (filters.from, filters.to) {
-            (Some(from), Some(to)) => (from, to),
+    let b = match (given(&p.campaign), given(&p.change), given(&p.b)) {
+        (Some(c), _, _) => Period::Campaign(c),
+        (None, Some(c), _) => Period::Change {
+            name: c,
+            days: p.days.unwrap_or(14),
+        },
+        (None, None, Some(b)) => {
+            let (f, t) = parse_span("b", &b)?;
+            Period::Span(f, t)
+        }
+        (None, None, None) => match (filters.from, filters.to) {
+            (Some(from), Some(to)) => Period::Span(from, to),
             _ => {
                 return Err(ApiError::bad_request(
                     "b: give the period (b=FROM..TO, or from and to)".to_string(),

@@ -4,7 +4,9 @@
 use anyhow::Result;
 use clap::Args;
 use kefu_app::Filters;
-use kefu_app::compare::{Baseline, CompareSpec, Comparison, MetricChange, parse_span, parse_vs};
+use kefu_app::compare::{
+    Baseline, CompareSpec, Comparison, MetricChange, Period, parse_span, parse_vs,
+};
 use std::path::Path;
 
 #[derive(Args)]
@@ -13,8 +15,19 @@ pub struct CompareArgs {
     #[arg(long, conflicts_with = "vs")]
     pub a: Option<String>,
     /// The period asked about, FROM..TO.
-    #[arg(long)]
-    pub b: String,
+    #[arg(long, required_unless_present_any = ["campaign", "change"])]
+    pub b: Option<String>,
+    /// A `[[campaigns]]` name: the campaign against the same weekdays of the four
+    /// weeks before it, campaign days left out.
+    #[arg(long, conflicts_with_all = ["b", "a", "vs", "change"])]
+    pub campaign: Option<String>,
+    /// A `[[changes]]` name: the days from its date against the days before (and
+    /// against the shops or channels without it).
+    #[arg(long, conflicts_with_all = ["b", "a", "vs"])]
+    pub change: Option<String>,
+    /// Days on each side of a change.
+    #[arg(long, default_value_t = 14)]
+    pub days: i64,
     /// Instead of --a: `previous` (the period of the same length just before, 环比)
     /// or `year` (the same dates a year earlier, 同比).
     #[arg(long)]
@@ -70,7 +83,18 @@ impl CompareArgs {
                     .transpose()?,
                 tz: self.tz,
             },
-            b: parse_span("b", &self.b)?,
+            b: match (&self.campaign, &self.change, &self.b) {
+                (Some(c), _, _) => Period::Campaign(c.clone()),
+                (None, Some(c), _) => Period::Change {
+                    name: c.clone(),
+                    days: self.days,
+                },
+                (None, None, Some(b)) => {
+                    let (f, t) = parse_span("b", b)?;
+                    Period::Span(f, t)
+                }
+                (None, None, None) => anyhow::bail!("b: give --b FROM..TO, --campaign or --change"),
+            },
             a,
             by: self.by,
             alpha: self.alpha,
@@ -116,6 +140,19 @@ pub fn render(c: &Comparison) -> String {
     };
     for m in &c.metrics {
         s.push_str(&format!("{} {}\n", mark(m), m.summary));
+    }
+    if let Some(d) = &c.did {
+        s.push_str(&format!(
+            "\nDifference-in-differences against {}:\n",
+            d.control
+        ));
+        for m in &d.metrics {
+            s.push_str(&format!(
+                "{} {}\n",
+                if m.significant { "*" } else { " " },
+                m.summary
+            ));
+        }
     }
     if let Some(by) = c.by {
         s.push_str(&format!(

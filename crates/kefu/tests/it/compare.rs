@@ -338,3 +338,124 @@ fn drivers_find_nothing_where_nothing_was_planted() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("weather"));
 }
+
+/// Two shops from 14 October to 28 November, 20 conversations a day each (60 on the
+/// 双11 campaign days 11–13 November); from `change_day` shop s1's first replies take
+/// `s1_after` seconds at the median, s2's `s2_after`, 60 s before.
+fn two_shops(s1_after: f64, s2_after: f64, seed: u64) -> tempfile::TempDir {
+    let data = tempfile::tempdir().unwrap();
+    std::fs::write(
+        data.path().join("kefu.toml"),
+        "[[campaigns]]\nname = \"双11\"\nfrom = 2025-11-11\nto = 2025-11-13\n\n\
+         [[changes]]\nname = \"new script\"\ndate = 2025-11-17\nshop = \"s1\"\ndescription = \"shorter greeting\"\n",
+    )
+    .unwrap();
+    let mut csv = String::from(
+        "message_id,conversation_id,shop_id,platform,channel,ts,sender,agent_id,customer_id,text,kind,product_id,order_id\n",
+    );
+    let mut rng = Rng(seed);
+    let start = chrono::NaiveDate::from_ymd_opt(2025, 10, 14).unwrap();
+    let change = chrono::NaiveDate::from_ymd_opt(2025, 11, 17).unwrap();
+    for (k, day) in start.iter_days().take(46).enumerate() {
+        let campaign = day >= chrono::NaiveDate::from_ymd_opt(2025, 11, 11).unwrap()
+            && day <= chrono::NaiveDate::from_ymd_opt(2025, 11, 13).unwrap();
+        for shop in ["s1", "s2"] {
+            let median = match (day >= change, shop) {
+                (true, "s1") => s1_after,
+                (true, _) => s2_after,
+                _ => 60.0,
+            };
+            for i in 0..(if campaign { 60 } else { 20 }) {
+                let c = format!("{shop}-{k}-{i}");
+                let t0 = day.and_hms_opt(9 + (i % 12), (i * 7) % 60, 0).unwrap();
+                let wait = rng.lognormal(median).round().max(1.0) as i64;
+                let t1 = t0 + chrono::Duration::seconds(wait);
+                let fmt = |t: chrono::NaiveDateTime| t.format("%Y-%m-%d %H:%M:%S").to_string();
+                let u = format!("u{c}");
+                writeln!(
+                    csv,
+                    "{c}-1,{c},{shop},douyin,chat,{},customer,,{u},这个有现货吗,,,",
+                    fmt(t0)
+                )
+                .unwrap();
+                writeln!(
+                    csv,
+                    "{c}-2,{c},{shop},douyin,chat,{},agent,a{},{u},有的亲,,,",
+                    fmt(t1),
+                    i % 2
+                )
+                .unwrap();
+            }
+        }
+    }
+    let path = data.path().join("chat.csv");
+    std::fs::write(&path, csv).unwrap();
+    kefu(data.path(), &["ingest", path.to_str().unwrap()]);
+    data
+}
+
+fn did<'a>(c: &'a Value, name: &str) -> &'a Value {
+    c["did"]["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["metric"] == name)
+        .unwrap_or_else(|| panic!("no DiD {name} in {c}"))
+}
+
+#[test]
+fn a_change_in_one_shop_is_tested_against_the_others() {
+    // s1 got slower after the change, s2 did not: it "worked" (badly), beyond s2.
+    let d = two_shops(120.0, 60.0, 21);
+    let c = kefu_json(
+        d.path(),
+        &["compare", "--change", "new script", "--days", "7", "--json"],
+    );
+    assert_eq!(c["b"]["from"], "2025-11-17");
+    assert_eq!(c["a"]["to"], "2025-11-16");
+    assert_eq!(metric(&c, "frt_secs")["significant"], true, "{c}");
+    assert_eq!(c["did"]["control"], "every shop but s1");
+    let frt = did(&c, "frt_secs");
+    assert_eq!(frt["significant"], true, "{frt}");
+    assert!(frt["did"].as_f64().unwrap() > 30.0, "{frt}");
+    // Both shops slowed down the same: each is slower, but not beyond the control.
+    let d = two_shops(120.0, 120.0, 22);
+    let c = kefu_json(
+        d.path(),
+        &["compare", "--change", "new script", "--days", "7", "--json"],
+    );
+    assert_eq!(metric(&c, "frt_secs")["significant"], true, "{c}");
+    assert_eq!(did(&c, "frt_secs")["significant"], false, "{c}");
+    let text = kefu(
+        d.path(),
+        &["compare", "--change", "new script", "--days", "7"],
+    );
+    assert!(
+        text.contains("Difference-in-differences against every shop but s1"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_campaign_is_compared_with_the_same_weekdays_outside_campaigns() {
+    let d = two_shops(60.0, 60.0, 23);
+    let c = kefu_json(d.path(), &["compare", "--campaign", "双11", "--json"]);
+    assert_eq!(c["b"]["from"], "2025-11-11");
+    assert_eq!(c["a"]["from"], "2025-10-14");
+    // 11–13 Nov 2025 are Tuesday–Thursday: four weeks of them before, 12 days.
+    assert_eq!(c["a"]["days"], 12, "{c}");
+    let conv = metric(&c, "conversations");
+    assert_eq!(conv["a"]["mean"], 40.0, "{conv}");
+    assert_eq!(conv["b"]["mean"], 120.0, "{conv}");
+    assert_eq!(conv["significant"], true, "{conv}");
+    assert_eq!(metric(&c, "frt_secs")["significant"], false, "{c}");
+    let out = assert_cmd::Command::cargo_bin("kefu")
+        .unwrap()
+        .arg("--data-dir")
+        .arg(d.path())
+        .args(["compare", "--campaign", "618"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("双11"), "{err}");
+}
