@@ -200,7 +200,12 @@ pub async fn compare(
         ..q.clone()
     };
     let (oa, ob) = (overall(a), overall(b));
-    let (sa, sb) = futures::try_join!(gather(ctx, &oa, true), gather(ctx, &ob, true))?;
+    // Boxed: each side's state machine holds every report section's, too big for a
+    // server worker thread's 2 MiB stack in an unoptimised build.
+    let (sa, sb) = futures::try_join!(
+        Box::pin(gather(ctx, &oa, true)),
+        Box::pin(gather(ctx, &ob, true))
+    )?;
     let metrics = with_q_values(
         metric_changes(sa.get("all"), sb.get("all"), (&oa, &ob), alpha),
         alpha,
@@ -211,7 +216,10 @@ pub async fn compare(
             by: Some(by),
             ..a.clone()
         };
-        let (ka, kb) = futures::try_join!(gather(ctx, &qa, false), gather(ctx, b, false))?;
+        let (ka, kb) = futures::try_join!(
+            Box::pin(gather(ctx, &qa, false)),
+            Box::pin(gather(ctx, b, false))
+        )?;
         let keys: BTreeSet<&String> = ka.keys().chain(kb.keys()).collect();
         for key in keys {
             breakdown.push(KeyChange {
@@ -254,10 +262,10 @@ pub async fn difference_in_differences(
     alpha: f64,
 ) -> Result<Did> {
     let (ta, tb, ca, cb) = futures::try_join!(
-        gather(ctx, treated.0, true),
-        gather(ctx, treated.1, true),
-        gather(ctx, control.0, true),
-        gather(ctx, control.1, true),
+        Box::pin(gather(ctx, treated.0, true)),
+        Box::pin(gather(ctx, treated.1, true)),
+        Box::pin(gather(ctx, control.0, true)),
+        Box::pin(gather(ctx, control.1, true)),
     )?;
     let empty = Sample::default();
     // A side with no rows at all has no "all" key.
@@ -405,7 +413,7 @@ async fn gather(
     overall: bool,
 ) -> Result<BTreeMap<String, Sample>> {
     let (bodies, frt, response, resolution) = futures::try_join!(
-        bodies(ctx, q),
+        Box::pin(bodies(ctx, q)),
         duration_samples(ctx, q, Duration::Frt),
         duration_samples(ctx, q, Duration::Response),
         duration_samples(ctx, q, Duration::Resolution),

@@ -126,7 +126,7 @@ impl App {
             terms,
             alpha,
         };
-        kefu_analytics::drivers::drivers(s.ctx(), &q, &spec)
+        Box::pin(kefu_analytics::drivers::drivers(s.ctx(), &q, &spec))
             .await
             .map_err(|e| match e {
                 kefu_analytics::kpi::KpiError::Invalid(m) => {
@@ -255,7 +255,7 @@ impl App {
         qa.days = days;
         qb.by = spec.by;
         let alpha = self.alpha_of(&s, &filters, spec.alpha)?;
-        let mut out = kefu_analytics::compare::compare(s.ctx(), &qa, &qb, alpha).await?;
+        let mut out = Box::pin(kefu_analytics::compare::compare(s.ctx(), &qa, &qb, alpha)).await?;
         // A change in one shop or channel: the others over the same dates are the
         // control ("did it work, beyond what happened everywhere?").
         if let Some(c) = change
@@ -285,13 +285,13 @@ impl App {
                 _ => unreachable!(),
             };
             out.did = Some(
-                kefu_analytics::compare::difference_in_differences(
+                Box::pin(kefu_analytics::compare::difference_in_differences(
                     s.ctx(),
                     (&qa, &qb0),
                     (&ca, &cb),
                     &name,
                     alpha,
-                )
+                ))
                 .await?,
             );
         }
