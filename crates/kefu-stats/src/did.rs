@@ -72,7 +72,7 @@ pub fn difference_in_differences(
         + treated_after.variance
         + control_before.variance
         + control_after.variance;
-    if !(var > 0.0) || !var.is_finite() {
+    if var.is_nan() || var <= 0.0 || !var.is_finite() {
         return Err(NoTest::NoVariation {
             what: "every group's estimate has zero variance",
         });

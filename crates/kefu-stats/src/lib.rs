@@ -33,12 +33,12 @@ pub mod rank;
 pub use counts::{
     DailyCounts, DailyTest, PoissonRateTest, compare_daily_counts, poisson_rate_test,
 };
+pub use did::{DifferenceInDifferences, Estimate, difference_in_differences};
 pub use logit::{
     Coefficient, DropReason, DroppedTerm, FamilyDeviance, FamilyDevianceReport, LogitError,
     LogitFit, LogitOptions, Term, family_deviance, logit,
 };
 pub use means::{Summary, Welch, welch_t_test, welch_t_test_summary};
-pub use did::{DifferenceInDifferences, Estimate, difference_in_differences};
 pub use multiple::benjamini_hochberg;
 pub use nps::{Nps, NpsCounts, NpsDifference, nps, nps_difference};
 pub use proportion::{TwoProportionZ, newcombe_interval, two_proportion_z_test, wilson_interval};
