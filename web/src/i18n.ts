@@ -17,6 +17,28 @@ const zh = {
   sig_yes: '显著',
   sig_no: '不显著',
   sig_untested: '无法检验',
+  sig_sentence: '{metric}：{a} → {b}，{verdict}（{p}）',
+  a_title: '异常提醒',
+  drv_family_line: '{family}：解释了 {share} 的偏差（自由度 {df}，{p}）',
+  drv_term_line: '{term}：优势比 ×{or}（95% 区间 ×{lo} – ×{hi}），{p}，{verdict}',
+  a_none: '本期没有偏离季节基线的小时或日期',
+  a_spike: '{metric} {when}：{obs}，预期 {exp}{ratio}',
+  a_shift: '{metric} 自 {when} 起水平{dir}：{obs}，预期 {exp}{ratio}，持续 {n} {unit}',
+  a_ratio: '（{r} 倍）',
+  a_hour: '{day} {h}:00–{h2}:00',
+  a_hour_from: '{day} {h}:00',
+  a_up: '上升',
+  a_down: '下降',
+  a_hours: '小时',
+  a_days: '天',
+  a_customer_messages: '客户消息数',
+  a_negative_share: '负面消息占比',
+  a_complaints: '{c}投诉',
+  a_expected: '预期',
+  a_band: '预期范围',
+  a_observed: '实际',
+  c_category_trend: '投诉类别每日趋势（标记为异常）',
+  c_frt_band: '每日首响中位数与预期范围',
   v_better: '显著变好',
   v_worse: '显著变差',
   m_conversations: '日均咨询量',
@@ -217,6 +239,28 @@ const en: Record<Key, string> = {
   sig_yes: 'significant',
   sig_no: 'not significant',
   sig_untested: 'not testable',
+  sig_sentence: '{metric}: {a} → {b}, {verdict} ({p})',
+  a_title: 'What is unusual',
+  drv_family_line: '{family}: explains {share} of the deviance (df {df}, {p})',
+  drv_term_line: '{term}: odds ratio ×{or} (95% interval ×{lo} – ×{hi}), {p}, {verdict}',
+  a_none: 'No hour or day of this period stands out from its seasonal baseline',
+  a_spike: '{metric} {when}: {obs} vs {exp} expected{ratio}',
+  a_shift: '{metric} from {when}: level shift {dir}, {obs} vs {exp} expected{ratio}, for {n} {unit}',
+  a_ratio: ', {r}×',
+  a_hour: '{h}:00–{h2}:00 on {day}',
+  a_hour_from: '{day} {h}:00',
+  a_up: 'up',
+  a_down: 'down',
+  a_hours: 'hours',
+  a_days: 'days',
+  a_customer_messages: 'Customer messages',
+  a_negative_share: 'Negative share',
+  a_complaints: '{c} complaints',
+  a_expected: 'Expected',
+  a_band: 'Expected range',
+  a_observed: 'Observed',
+  c_category_trend: 'Complaint categories per day (anomalies marked)',
+  c_frt_band: 'First response p50 per day vs expected',
   v_better: 'significantly better',
   v_worse: 'significantly worse',
   m_conversations: 'Conversations per day',
@@ -423,6 +467,20 @@ const intentZh: Record<string, string> = {
   other: '其他',
 };
 
+const driverFamilyZh: Record<string, string> = {
+  frt_minutes: '首响时长（分钟）',
+  response_minutes: '平均响应时长（分钟）',
+  rounds: '对话轮次',
+  resolved: '是否解决',
+  transfers: '转接次数',
+  bot_handoff: '机器人转人工',
+  category: '投诉类别',
+  sentiment_min: '最低情绪',
+  agent: '客服',
+  shop: '店铺',
+  hour_band: '时段',
+};
+
 const dimensionZh: Record<string, string> = {
   overall: '总体',
   speed: '响应速度',
@@ -458,6 +516,21 @@ export function categoryLabel(name: string): string {
 export function intentLabel(name: string): string {
   if (lang === 'en') return name.replace(/_/g, ' ');
   return intentZh[name] ?? name;
+}
+
+/** A driver term family (`frt_minutes`, `category`, …) in the UI's language. */
+export function driverFamilyLabel(name: string): string {
+  if (lang === 'en') return name;
+  return driverFamilyZh[name] ?? name;
+}
+
+/** A driver term (`category:logistics`, `agent:a01`): its family's label and its level. */
+export function driverTermLabel(term: string): string {
+  const i = term.indexOf(':');
+  if (i < 0) return driverFamilyLabel(term);
+  const family = term.slice(0, i);
+  const level = term.slice(i + 1);
+  return `${driverFamilyLabel(family)}:${family === 'category' ? categoryLabel(level) : level}`;
 }
 
 export function dimensionLabel(name: string): string {

@@ -3,7 +3,7 @@
 import { h } from './dom';
 import { dec, int, money, pct, rate, secs } from './format';
 import { t, type I18nKey } from './i18n';
-import type { Body, Comparison, Num } from './types';
+import type { Body, Comparison, MetricChange, Num } from './types';
 
 type Kind = 'count' | 'secs' | 'rate' | 'pct' | 'money' | 'score' | 'nps';
 
@@ -144,9 +144,30 @@ export function markSignificance(row: HTMLElement, c: Comparison): void {
     if (!m) continue;
     const tested = m.p_value !== null;
     card.dataset.significant = tested ? String(m.significant) : '';
-    delta.title = m.summary;
+    delta.title = sentence(t(KPIS[card.dataset.kpi!].label), m);
     delta.append(h('span', { class: `sig ${m.significant ? 'yes' : 'no'}`, 'data-testid': 'kpi-sig' }, ` · ${t(!tested ? 'sig_untested' : m.significant ? 'sig_yes' : 'sig_no')}`));
     // Noise is not a trend: an insignificant change is not coloured good or bad.
     if (!m.significant) delta.classList.remove('good', 'bad');
   }
+}
+
+/** The comparison of one metric in the UI's language: "首响时长 中位数：44秒 → 70秒，显著（p < 0.001）". */
+export function sentence(label: string, m: MetricChange): string {
+  const side = (x: MetricChange['a']): string => {
+    switch (m.kind) {
+      case 'duration':
+        return secs(x.median ?? null);
+      case 'rate':
+        return rate(x.rate ?? null);
+      case 'mean':
+        return dec(x.mean ?? null, 2);
+      case 'nps':
+        return dec(x.score ?? null, 1);
+      default:
+        return int(x.total ?? null);
+    }
+  };
+  const tested = m.p_value !== null;
+  const p = !tested ? (m.no_test ?? '') : m.p_value! < 0.001 ? 'p < 0.001' : `p = ${m.p_value!.toFixed(3)}`;
+  return t('sig_sentence', { metric: label, a: side(m.a), b: side(m.b), verdict: t(!tested ? 'sig_untested' : m.significant ? 'sig_yes' : 'sig_no'), p });
 }

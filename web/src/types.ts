@@ -238,3 +238,34 @@ export interface Drivers {
   pseudo_r2: number;
   drivers: { family: string; terms: string[]; df: number; deviance: number; p_value: Num; share: Num; summary: string }[];
 }
+
+/** `/api/v1/anomalies`: points that stand out from their seasonal baseline. */
+export interface Anomaly {
+  metric: string;
+  grain: 'hour' | 'day';
+  /** `2025-11-12 20` (hour) or `2025-11-12` (day), as series write it. */
+  t: string;
+  observed: number;
+  expected: number;
+  lower: number;
+  upper: number;
+  score: number;
+  direction: 'up' | 'down';
+  kind: 'spike' | 'level_shift';
+  length: number;
+  explanation: string;
+}
+
+export interface AnomalyBand {
+  metric: string;
+  grain: 'hour' | 'day';
+  points: { t: string; observed: Num; expected: Num; lower: Num; upper: Num }[];
+}
+
+export interface Anomalies {
+  from: string | null;
+  to: string | null;
+  series: string[];
+  anomalies: Anomaly[];
+  bands?: AnomalyBand[];
+}

@@ -235,6 +235,7 @@ try {
     const q = query(page.url());
     assert(q.get('weekday') === String(cell[1] + 1) && q.get('hour') === String(cell[0]), `expected weekday=${cell[1] + 1}&hour=${cell[0]}, got ${q}`);
     assert(q.get('from') && q.get('to'), 'the drill-down lost the period filters');
+    await page.waitForSelector(sel('drill-weekday'));
     assert((await page.$eval(sel('drill-weekday'), (e) => e.value)) === String(cell[1] + 1), 'weekday select does not show the drill-down');
     const total = await expectConversationRows(page);
     console.log(`     weekday ${cell[1] + 1} hour ${cell[0]}: ${total} conversations`);
@@ -366,9 +367,58 @@ try {
     await waitKpis(page);
     await page.waitForSelector(`[data-kpi="frt_p50"] ${sel('kpi-sig')}`);
     const title = await page.$eval('[data-kpi="frt_p50"] .kpi-delta', (e) => e.title);
-    assert(/significant|not tested/.test(title) && title.includes('FRT median'), `hover says "${title}"`);
+    // In the UI's language (zh-CN here): the metric, both sides and the verdict.
+    assert(/显著|无法检验/.test(title) && title.includes('首响') && title.includes('→'), `hover says "${title}"`);
     const flags = await page.$$eval('[data-kpi]', (cs) => cs.map((c) => c.dataset.significant).filter((v) => v !== undefined));
     assert(flags.length >= 6, `only ${flags.length} cards carry a significance mark`);
+  });
+
+  await step('anomalies: listed on the overview, marked on the trends, each opens its conversations', async () => {
+    await page.goto(`${BASE}/#/overview`);
+    await page.waitForFunction(() => {
+      const l = document.querySelector('[data-testid="anomaly-list"]');
+      return l && !l.querySelector('.muted');
+    });
+    const items = await page.$$eval(sel('anomaly-item'), (l) => l.map((x) => ({ metric: x.dataset.metric, t: x.dataset.t, text: x.textContent, href: x.querySelector('a').getAttribute('href') })));
+    assert(items.length > 0, 'no anomaly listed for the demo period');
+    // The sentence is Chinese in the Chinese UI, and the link is the conversations of that day.
+    assert(/预期/.test(items[0].text), `sentence "${items[0].text}"`);
+    const first = items[0];
+    await page.click(`${sel('anomaly-item')} >> nth=0 >> a`);
+    await page.waitForFunction(() => location.hash.startsWith('#/conversations'));
+    const q = query(page.url());
+    assert(q.get('from') === first.t.slice(0, 10) && q.get('to') === first.t.slice(0, 10), `expected the day ${first.t}, got ${q}`);
+    if (first.metric.startsWith('category:')) assert(q.get('category') === first.metric.slice(9), `no category in ${q}`);
+    await expectConversationRows(page);
+    // Day anomalies of conversations are pins on the volume series; picking one opens its day.
+    const api = await (
+      await fetch(`${BASE}/api/v1/anomalies?metric=conversations&grain=day`, { headers: TOKEN ? { Authorization: `Bearer ${TOKEN}` } : {} })
+    ).json();
+    await page.goto(`${BASE}/#/volume?grain=day`);
+    await page.waitForFunction(() => document.querySelector('[data-chart="volume-series"]')?.dataset.state === 'ready');
+    const [xs, pins] = await page.evaluate(() => {
+      const o = window.__kefuCharts['volume-series'].getOption();
+      return [o.xAxis[0].data, (o.series[0].markPoint?.data ?? []).map((d) => d.coord[0])];
+    });
+    const inView = api.anomalies.filter((a) => xs.includes(a.t)).map((a) => a.t);
+    assert(JSON.stringify([...pins].sort()) === JSON.stringify([...inView].sort()), `pins ${pins} vs API ${inView}`);
+    if (pins.length) {
+      await page.evaluate((i) => window.__kefuPick('volume-series', i, 0), xs.indexOf(pins[0]));
+      await page.waitForFunction(() => location.hash.startsWith('#/conversations'));
+      assert(query(page.url()).get('from') === pins[0], `pin ${pins[0]} opened ${page.url()}`);
+      await expectConversationRows(page);
+    }
+    // The category trend and the FRT band draw, with the API's marks.
+    await page.goto(`${BASE}/#/complaints`);
+    await page.waitForFunction(() => document.querySelector('[data-chart="category-trend"]')?.dataset.state === 'ready');
+    const lines = await page.evaluate(() => window.__kefuCharts['category-trend'].getOption().series.length);
+    assert(lines >= 2, `only ${lines} category lines`);
+    await page.goto(`${BASE}/#/response`);
+    await page.waitForFunction(() => document.querySelector('[data-chart="frt-band"]')?.dataset.state === 'ready');
+    const band = await page.evaluate(() => window.__kefuCharts['frt-band'].getOption().series.map((s) => s.name));
+    assert(band.length === 4, `frt band series ${band}`);
+    await shot(page, 'response-band.png');
+    console.log(`     ${items.length} listed, ${pins.length} pins on the volume series; first: ${first.text}`);
   });
 
   await step('compare page: every metric with its test, a breakdown by agent, baselines switch', async () => {
@@ -400,7 +450,8 @@ try {
     await page.goto(`${BASE}/#/drivers`);
     await page.waitForSelector(sel('forest-term'));
     const items = await page.$$eval(`${sel('drivers-ranking')} li`, (l) => l.map((x) => x.textContent));
-    assert(items.length > 0 && items[0].includes('explains'), `ranking: ${items}`);
+    // In words, in the UI's language (zh-CN here).
+    assert(items.length > 0 && /解释了|explains/.test(items[0]), `ranking: ${items}`);
     const terms = await page.$$eval(sel('forest-term'), (g) => g.length);
     assert(terms >= 3, `forest plot has ${terms} terms`);
     await page.selectOption(sel('drivers-outcome'), 'resolved');

@@ -15,9 +15,12 @@
 //!   (refresh after an ingest, full rebuild in chunks).
 //! * [`compare`] tests two queries (periods) against each other, metric by metric,
 //!   with kefu-stats' tests; [`drivers`] fits what drives satisfaction.
+//! * [`anomalies`] judges hourly and daily series against their seasonal baseline.
 //! * [`stats`] holds the exact percentiles every report uses; [`window`] the shop's
 //!   clock and business hours; [`buckets`] the response-time buckets.
 
+#[cfg(feature = "kpi")]
+pub mod anomalies;
 pub mod buckets;
 #[cfg(feature = "kpi")]
 pub mod compare;

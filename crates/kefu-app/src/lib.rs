@@ -15,10 +15,12 @@
 //! * One function per question: [`views`] (report, series, heatmap, distribution,
 //!   breakdown, complaints, meta), [`conversations`] (drill-down lists and
 //!   transcripts), [`volume`] (hourly volume for forecasting, simulation arrivals),
-//!   [`maintenance`] (status, quarantine, optimize, vacuum, rebuild).
+//!   [`maintenance`] (status, quarantine, optimize, vacuum, rebuild), [`compare`]
+//!   (comparisons, drivers), [`anomalies`] (unusual hours and days).
 //! * [`text`]: the data directory's taxonomy and text models (`[text]` in
 //!   kefu.toml), applied at ingest, and relabelling the stored texts after a change.
 
+pub mod anomalies;
 mod app;
 pub mod compare;
 pub mod config;

@@ -21,6 +21,7 @@
 
 mod dist;
 
+pub mod anomaly;
 pub mod counts;
 pub mod did;
 pub mod logit;
@@ -30,6 +31,9 @@ pub mod nps;
 pub mod proportion;
 pub mod rank;
 
+pub use anomaly::{
+    AnomalyOptions, Detection, Direction, Expected, Flag, FlagKind, Obs, detect as detect_anomalies,
+};
 pub use counts::{
     DailyCounts, DailyTest, PoissonRateTest, compare_daily_counts, poisson_rate_test,
 };

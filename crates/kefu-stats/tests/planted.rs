@@ -209,3 +209,67 @@ fn hodges_lehmann_handles_a_hundred_thousand_per_side() {
     // Mann–Whitney on the same samples is a sort.
     assert!(mann_whitney_u(&b, &a).unwrap().p_value < 0.05);
 }
+
+/// Hourly conversations with a daily and weekly cycle, six weeks.
+fn hourly_counts(rng: &mut StdRng) -> Vec<f64> {
+    (0..6 * 168)
+        .map(|t: usize| {
+            let hour = (t % 24) as f64;
+            let weekend = (t / 24) % 7 >= 5;
+            let day = 2.0 + 18.0 * (-((hour - 14.0) / 4.0).powi(2)).exp();
+            let l = day * if weekend { 0.6 } else { 1.0 };
+            rand_distr::Poisson::new(l).unwrap().sample(rng)
+        })
+        .collect()
+}
+
+#[test]
+fn a_planted_spike_is_found_and_a_flat_series_flags_nothing() {
+    use kefu_stats::anomaly::{AnomalyOptions, FlagKind, Obs, detect};
+    for seed in 0..5 {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let y = hourly_counts(&mut rng);
+        let obs: Vec<Obs> = y.iter().map(|&v| Obs::Count(v)).collect();
+        let flat = detect(&obs, &AnomalyOptions::hourly());
+        assert!(flat.flags.is_empty(), "seed {seed}: {:?}", flat.flags);
+        // 20:00 on a Wednesday of week 5: about 4 expected, 40 seen.
+        let at = 4 * 168 + 2 * 24 + 20;
+        let mut spiked = obs.clone();
+        spiked[at] = Obs::Count(40.0);
+        let found = detect(&spiked, &AnomalyOptions::hourly());
+        assert_eq!(found.flags.len(), 1, "seed {seed}: {:?}", found.flags);
+        assert_eq!(
+            (found.flags[0].index, found.flags[0].kind),
+            (at, FlagKind::Spike)
+        );
+        assert!(found.flags[0].expected < 10.0 && found.flags[0].score > 4.0);
+    }
+}
+
+#[test]
+fn a_level_shift_is_one_change_point_not_every_hour_after_it() {
+    use kefu_stats::anomaly::{AnomalyOptions, Direction, FlagKind, Obs, detect};
+    let mut rng = StdRng::seed_from_u64(7);
+    let base = hourly_counts(&mut rng);
+    // From hour 800 on, 1.6× the volume (a campaign that did not end).
+    let shifted: Vec<Obs> = base
+        .iter()
+        .enumerate()
+        .map(|(t, &v)| Obs::Count(if t >= 800 { (v * 1.6).round() } else { v }))
+        .collect();
+    let det = detect(&shifted, &AnomalyOptions::hourly());
+    let shifts: Vec<_> = det
+        .flags
+        .iter()
+        .filter(|f| f.kind == FlagKind::LevelShift)
+        .collect();
+    assert_eq!(shifts.len(), 1, "{:?}", det.flags);
+    assert_eq!(shifts[0].direction, Direction::Up);
+    assert!((790..=830).contains(&shifts[0].index), "{:?}", shifts[0]);
+    let later_spikes = det
+        .flags
+        .iter()
+        .filter(|f| f.index > shifts[0].index && f.kind == FlagKind::Spike)
+        .count();
+    assert!(later_spikes <= 2, "{:?}", det.flags);
+}

@@ -82,6 +82,10 @@ enum Command {
     /// What drives satisfaction (or dissatisfaction, resolution, conversion): a
     /// logistic regression with odds ratios, intervals and a ranking in words.
     Drivers(verbs::compare::DriversArgs),
+    /// What is unusual: hours and days of volume, complaint categories, negative
+    /// share, first response, 3-minute rate and CSAT against their seasonal
+    /// baseline, with a band, a score and a sentence; level shifts once.
+    Anomalies(verbs::anomalies::AnomaliesArgs),
     /// The conversations behind a number: filters, a SQL predicate, transcripts.
     Conversations(verbs::report::ConversationsArgs),
     /// Show or change the configuration (kefu.toml in the data directory).
@@ -179,6 +183,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Report(a) => verbs::report::report(&dir, a).await,
         Command::Compare(a) => verbs::compare::compare(&dir, a).await,
         Command::Drivers(a) => verbs::compare::drivers(&dir, a).await,
+        Command::Anomalies(a) => verbs::anomalies::anomalies(&dir, a).await,
         Command::Conversations(a) => verbs::report::conversations(&dir, a).await,
         Command::Config(a) => verbs::data::config(&dir, a),
         Command::Store(a) => verbs::data::store(&dir, a).await,

@@ -1,8 +1,9 @@
 // Pieces several pages share: series drill-downs and campaign periods.
 
-import { addDays, daysBetween, isDate, monthEnd } from '../format';
-import { t } from '../i18n';
+import { addDays, daysBetween, int, isDate, monthEnd, pct, rate, secs } from '../format';
+import { categoryLabel, t, type I18nKey } from '../i18n';
 import type { Params } from '../route';
+import type { Anomaly } from '../types';
 
 /** The breakdown key of rows without a value (no credited agent, no product). */
 export const NO_KEY = '-';
@@ -82,4 +83,89 @@ export function everyDay<P extends { t: string }>(points: P[], from: string | un
   const out: P[] = [];
   for (let d = from; d <= to; d = addDays(d, 1)) out.push(byDay.get(d) ?? missing(d));
   return out;
+}
+
+// Anomalies (/api/v1/anomalies): marks on series, the conversations behind them, and
+// their sentence in the UI's language.
+
+const ANOMALY_LABEL: Record<string, I18nKey> = {
+  conversations: 'k_conversations',
+  customer_messages: 'a_customer_messages',
+  negative_share: 'a_negative_share',
+  frt_p50: 'k_frt_p50',
+  three_min_rate: 'k_three_min_rate',
+  csat_pct: 'k_csat_pct',
+};
+
+/** Which way is worse for a metric (none: volume is neither good nor bad). */
+const WORSE: Record<string, 'up' | 'down'> = { negative_share: 'up', frt_p50: 'up', three_min_rate: 'down', csat_pct: 'down' };
+
+export function anomalyMetricLabel(metric: string): string {
+  if (metric.startsWith('category:')) return t('a_complaints', { c: categoryLabel(metric.slice(9)) });
+  const k = ANOMALY_LABEL[metric];
+  return k ? t(k) : metric;
+}
+
+function anomalyValue(metric: string, v: number): string {
+  if (metric === 'frt_p50') return secs(v);
+  if (metric === 'negative_share' || metric === 'three_min_rate') return rate(v);
+  if (metric === 'csat_pct') return pct(v);
+  return v < 10 && v !== Math.round(v) ? v.toFixed(1) : int(v);
+}
+
+/** The anomaly's sentence, e.g. "物流配送投诉 2025-11-12 20:00–21:00：41，预期 7（5.9 倍）". */
+export function anomalyText(a: Anomaly): string {
+  let when = a.t;
+  if (a.grain === 'hour') {
+    const h = Number(a.t.slice(11, 13));
+    const vars = { day: a.t.slice(0, 10), h: String(h).padStart(2, '0'), h2: String((h + 1) % 24).padStart(2, '0') };
+    when = t(a.kind === 'level_shift' ? 'a_hour_from' : 'a_hour', vars);
+  }
+  const counts = !(a.metric in WORSE) || a.metric === 'frt_p50';
+  const ratio = counts && a.expected > 0 ? t('a_ratio', { r: (a.observed / a.expected).toFixed(1) }) : '';
+  const vars = { metric: anomalyMetricLabel(a.metric), when, obs: anomalyValue(a.metric, a.observed), exp: anomalyValue(a.metric, a.expected), ratio };
+  if (a.kind === 'level_shift') {
+    return t('a_shift', { ...vars, dir: t(a.direction === 'up' ? 'a_up' : 'a_down'), n: a.length, unit: t(a.grain === 'hour' ? 'a_hours' : 'a_days') });
+  }
+  return t('a_spike', vars);
+}
+
+/** Red when the move is bad, green when good, orange for volume. */
+export function anomalyColor(a: Anomaly): string {
+  const worse = a.metric.startsWith('category:') ? 'up' : WORSE[a.metric];
+  if (!worse) return '#f08c2e';
+  return a.direction === worse ? '#d64545' : '#2bb673';
+}
+
+/** Conversations behind an anomaly: its day (and hour), its category. */
+export function anomalyDrill(a: Anomaly): Params {
+  const p = seriesDrill(a.grain, a.t);
+  if (a.metric.startsWith('category:')) p.category = a.metric.slice(9);
+  return p;
+}
+
+/** ECharts markPoint for the anomalies of one line whose x labels are `ts`. */
+export function anomalyMarks(anomalies: Anomaly[], ts: string[]): Record<string, unknown> | undefined {
+  const at = new Set(ts);
+  const data = anomalies
+    .filter((a) => at.has(a.t))
+    .map((a) => ({
+      name: anomalyText(a),
+      coord: [a.t, a.observed],
+      value: a.kind === 'level_shift' ? '⇅' : '!',
+      itemStyle: { color: anomalyColor(a) },
+    }));
+  if (!data.length) return undefined;
+  return {
+    symbol: 'pin',
+    symbolSize: 34,
+    label: { color: '#fff', fontWeight: 'bold' },
+    tooltip: { trigger: 'item', formatter: (p: { name: string }) => p.name },
+    data,
+  };
+}
+
+/** The anomalies of `metric` at `grain`. */
+export function anomaliesOf(all: Anomaly[] | null | undefined, metric: string, grain: string): Anomaly[] {
+  return (all ?? []).filter((a) => a.metric === metric && a.grain === grain);
 }

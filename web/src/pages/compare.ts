@@ -1,6 +1,7 @@
 import { h } from '../dom';
 import { dec, int, secs } from '../format';
 import { t, type I18nKey } from '../i18n';
+import { sentence } from '../kpi';
 import { fetchWith, load, pageHead, type Ctx } from '../page';
 import { href } from '../route';
 import type { Comparison, MetricChange } from '../types';
@@ -91,7 +92,7 @@ function metricsTable(ms: MetricChange[]): HTMLElement {
       ...ms.map((m) =>
         h(
           'tr',
-          { 'data-testid': 'compare-row', 'data-metric': m.metric, 'data-significant': String(m.significant), class: m.significant ? `sig ${m.verdict ?? ''}` : '', title: m.summary },
+          { 'data-testid': 'compare-row', 'data-metric': m.metric, 'data-significant': String(m.significant), class: m.significant ? `sig ${m.verdict ?? ''}` : '', title: sentence(metricLabel(m.metric), m) },
           h('td', {}, metricLabel(m.metric)),
           h('td', { class: 'num' }, side(m, m.a)),
           h('td', { class: 'num' }, side(m, m.b)),
@@ -127,7 +128,7 @@ function breakdownTable(c: Comparison): HTMLElement {
             const m = row.metrics.find((x) => x.metric === k);
             if (!m) return h('td', { class: 'num' }, '–');
             const mark = m.significant ? (m.verdict === 'better' ? ' ▲' : m.verdict === 'worse' ? ' ▼' : ' •') : '';
-            return h('td', { class: `num ${m.significant ? `sig ${m.verdict ?? ''}` : ''}`, title: m.summary }, `${side(m, m.b)} (${change(m)})${mark}`);
+            return h('td', { class: `num ${m.significant ? `sig ${m.verdict ?? ''}` : ''}`, title: sentence(metricLabel(m.metric), m) }, `${side(m, m.b)} (${change(m)})${mark}`);
           }),
         ),
       ),

@@ -4,8 +4,11 @@ import { int, stamp } from '../format';
 import { categoryLabel, intentLabel, t } from '../i18n';
 import { fillKpis, kpiRow } from '../kpi';
 import { drill, fetchWith, grid, load, pageHead, tzOf, type Ctx } from '../page';
-import type { Complaints, Overview, Spam } from '../types';
-import { NO_KEY, everyDay, seriesDrill } from './common';
+import type { Anomalies, Complaints, Overview, Spam } from '../types';
+import { NO_KEY, anomaliesOf, anomalyMarks, everyDay, seriesDrill } from './common';
+
+/** Categories drawn in the trend (the largest). */
+const TREND_CATEGORIES = 5;
 
 const pctAxis = (v: number) => `${Math.round(v * 100)}%`;
 
@@ -22,6 +25,7 @@ export function renderComplaints(ctx: Ctx): void {
     pageHead(t('nav_complaints')),
     cards,
     grid('two', chartBox('categories', t('c_categories')), chartBox('keywords', t('c_keywords'))),
+    grid('one', chartBox('category-trend', t('c_category_trend'))),
     grid('two', chartBox('sentiment', t('c_sentiment')), chartBox('comments', t('c_comments'))),
     grid('two', chartBox('intents', t('c_intents')), chartBox('intent_hours', t('c_intent_hours'))),
     grid(
@@ -31,6 +35,35 @@ export function renderComplaints(ctx: Ctx): void {
     ),
     h('section', { class: 'card' }, h('header', { class: 'card-head' }, urgentHead), urgent),
     h('section', { class: 'card' }, h('header', { class: 'card-head' }, spamHead), spamNote, spam),
+  );
+
+  // Each category's conversations per day with its expected range judged: the
+  // anomalies are marked, and a marked day opens that category's conversations.
+  const dayAnomalies = fetchWith<Anomalies>(ctx, 'anomalies', { grain: 'day', points: 'true' });
+  load(
+    ctx,
+    dayAnomalies,
+    (a) => {
+      const bands = (a.bands ?? [])
+        .filter((b) => b.metric.startsWith('category:'))
+        .map((b) => ({ b, total: b.points.reduce((n, p) => n + (p.observed ?? 0), 0) }))
+        .sort((x, y) => y.total - x.total)
+        .slice(0, TREND_CATEGORIES)
+        .map((x) => x.b);
+      const ts = bands[0]?.points.map((p) => p.t) ?? [];
+      const lines = bands.map((b) => ({ name: categoryLabel(b.metric.slice(9)), data: b.points.map((p) => p.observed) }));
+      const option = lines.some((l) => hasData(l.data)) ? lineOption(ts, lines) : null;
+      const flagged = bands.map((b) => anomaliesOf(a.anomalies, b.metric, 'day'));
+      if (option) (option.series as Record<string, unknown>[]).forEach((s, i) => (s.markPoint = anomalyMarks(flagged[i], ts)));
+      fill(ctx.root, 'category-trend', option, (x) => {
+        if (!ts[x]) return null;
+        const here = flagged.flat().filter((f) => f.t === ts[x]);
+        const p = seriesDrill('day', ts[x]);
+        if (here.length === 1) p.category = here[0].metric.slice(9);
+        return drill(ctx, p);
+      });
+    },
+    ['category-trend'],
   );
 
   // Conversation sentiment of the period (the report's `sentiment` section).
@@ -70,8 +103,8 @@ export function renderComplaints(ctx: Ctx): void {
 
   load(
     ctx,
-    fetchWith<Complaints>(ctx, 'complaints'),
-    (c) => {
+    Promise.all([fetchWith<Complaints>(ctx, 'complaints'), dayAnomalies.catch(() => null)]),
+    ([c, anomalies]) => {
       const cats = [...c.categories].sort((a, b) => b.conversations - a.conversations);
       const names = cats.map((x) => x.category);
       const option = hasData(cats.map((x) => x.conversations))
@@ -92,9 +125,7 @@ export function renderComplaints(ctx: Ctx): void {
       const ts = days.map((p) => p.t);
       const mean = days.map((p) => p.mean);
       const neg = days.map((p) => p.negative_share);
-      fill(
-        ctx.root,
-        'sentiment',
+      const sentiment =
         hasData(mean) || hasData(neg)
           ? lineOption(
               ts,
@@ -104,7 +135,12 @@ export function renderComplaints(ctx: Ctx): void {
               ],
               pctAxis,
             )
-          : null,
+          : null;
+      if (sentiment) (sentiment.series as Record<string, unknown>[])[1].markPoint = anomalyMarks(anomaliesOf(anomalies?.anomalies, 'negative_share', 'day'), ts);
+      fill(
+        ctx.root,
+        'sentiment',
+        sentiment,
         (x) => (ts[x] ? drill(ctx, seriesDrill('day', ts[x].slice(0, 10))) : null),
       );
 

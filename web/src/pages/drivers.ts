@@ -1,6 +1,6 @@
 import { h } from '../dom';
 import { int } from '../format';
-import { t, type I18nKey } from '../i18n';
+import { driverFamilyLabel, driverTermLabel, getLang, t, type I18nKey } from '../i18n';
 import { fetchWith, load, pageHead, type Ctx } from '../page';
 import { href } from '../route';
 import type { Drivers } from '../types';
@@ -39,9 +39,9 @@ function forest(d: Drivers): SVGElement {
     const colour = !term.significant ? '#9aa4b2' : term.odds_ratio >= 1 ? '#1f8a5b' : '#c0392b';
     const g = svg('g', { 'data-testid': 'forest-term', 'data-term': term.term, 'data-significant': String(term.significant) });
     const name = svg('text', { x: left - 8, y: y + 4, 'text-anchor': 'end', 'font-size': 12, fill: '#1f2733' });
-    name.textContent = term.term;
+    name.textContent = driverTermLabel(term.term);
     const title = svg('title', {});
-    title.textContent = term.summary;
+    title.textContent = termSentence(term);
     g.append(
       title,
       name,
@@ -51,6 +51,28 @@ function forest(d: Drivers): SVGElement {
     root.append(g);
   });
   return root;
+}
+
+const pText = (p: number | null): string => (p === null ? '–' : p < 0.001 ? 'p < 0.001' : `p = ${p.toFixed(3)}`);
+
+/** A term in words: the server's English sentence, or the same facts in Chinese. */
+function termSentence(term: Drivers['terms'][number]): string {
+  if (getLang() === 'en') return term.summary;
+  const f = (v: number) => (v >= 100 ? v.toFixed(0) : v.toPrecision(3));
+  return t('drv_term_line', {
+    term: driverTermLabel(term.term),
+    or: f(term.odds_ratio),
+    lo: f(term.ci[0]),
+    hi: f(term.ci[1]),
+    p: pText(term.p_value),
+    verdict: t(term.significant ? 'sig_yes' : 'sig_no'),
+  });
+}
+
+function familySentence(f: Drivers['drivers'][number]): string {
+  if (getLang() === 'en') return f.summary;
+  const share = f.share === null ? '–' : `${(f.share * 100).toFixed(1)}%`;
+  return t('drv_family_line', { family: driverFamilyLabel(f.family), share, df: f.df, p: pText(f.p_value) });
 }
 
 export function renderDrivers(ctx: Ctx): void {
@@ -79,7 +101,7 @@ export function renderDrivers(ctx: Ctx): void {
     (d) => {
       const refs = Object.entries(d.reference_levels).map(([k, v]) => `${k} = ${v}`).join(', ');
       head.textContent = `${t('drv_n', { n: int(d.n), e: int(d.events) })} · pseudo-R² ${d.pseudo_r2.toFixed(3)}${refs ? ` · ${t('drv_refs')} ${refs}` : ''}`;
-      ranking.replaceChildren(...d.drivers.slice(0, 8).map((f) => h('li', { 'data-family': f.family }, f.summary)));
+      ranking.replaceChildren(...d.drivers.slice(0, 8).map((f) => h('li', { 'data-family': f.family, title: f.summary }, familySentence(f))));
       plot.replaceChildren(forest(d), ...d.dropped.map((x) => h('p', { class: 'muted' }, `${x.term}: ${x.reason}`)));
     },
     [],

@@ -1,10 +1,14 @@
 import { chartBox, fill, hasData, lineOption } from '../charts';
+import { h } from '../dom';
 import { addDays, daysBetween, isDate } from '../format';
 import { t } from '../i18n';
 import { fillKpis, kpiRow, markSignificance } from '../kpi';
 import { drill, fetchWith, grid, load, pageHead, type Ctx } from '../page';
-import type { Comparison, Overview, Series } from '../types';
-import { everyDay, seriesDrill } from './common';
+import type { Anomalies, Comparison, Overview, Series } from '../types';
+import { anomaliesOf, anomalyColor, anomalyDrill, anomalyMarks, anomalyText, everyDay, seriesDrill } from './common';
+
+/** The most anomalies the overview lists (the newest). */
+const LISTED = 8;
 
 const CARDS = [
   'conversations',
@@ -21,11 +25,39 @@ const CARDS = [
 
 export function renderOverview(ctx: Ctx): void {
   const cards = kpiRow(CARDS);
+  const unusual = h('ul', { class: 'urgent', 'data-testid': 'anomaly-list' }, h('li', { class: 'muted' }, t('loading')));
   ctx.root.append(
     pageHead(t('nav_overview')),
     cards,
     grid('two', chartBox('trend-conversations', t('c_trend_conversations')), chartBox('trend-frt', t('c_trend_frt'))),
+    h('section', { class: 'card' }, h('header', { class: 'card-head' }, h('h3', {}, t('a_title'))), unusual),
   );
+  // Every series at both grains: the list, and the marks on the two trends.
+  const anomalies = fetchWith<Anomalies>(ctx, 'anomalies');
+  load(
+    ctx,
+    anomalies,
+    (a) => {
+      const items = a.anomalies.filter((x) => x.grain === 'day').concat(a.anomalies.filter((x) => x.grain === 'hour')).slice(0, LISTED);
+      unusual.replaceChildren(
+        ...(items.length
+          ? items.map((x) =>
+              h(
+                'li',
+                { 'data-testid': 'anomaly-item', 'data-metric': x.metric, 'data-t': x.t },
+                h('span', { class: 'tag', style: `background:${anomalyColor(x)};color:#fff` }, x.kind === 'level_shift' ? '⇅' : '!'),
+                ' ',
+                h('a', { href: drill(ctx, anomalyDrill(x)), title: x.explanation }, anomalyText(x)),
+              ),
+            )
+          : [h('li', { class: 'muted' }, t('a_none'))]),
+      );
+    },
+    [],
+    () => unusual.replaceChildren(h('li', { class: 'muted' }, t('error'))),
+  );
+  // A failed anomalies request leaves the trends unmarked, not undrawn.
+  const marks = anomalies.catch(() => null);
 
   const { from, to } = ctx.filters;
   const current = fetchWith<Overview>(ctx, 'overview');
@@ -51,14 +83,14 @@ export function renderOverview(ctx: Ctx): void {
   ] as const) {
     load(
       ctx,
-      fetchWith<Series>(ctx, 'series', { metric, grain: 'day' }),
-      (s) => {
+      Promise.all([fetchWith<Series>(ctx, 'series', { metric, grain: 'day' }), marks]),
+      ([s, a]) => {
         const points = everyDay(s.points, from, to, (t) => ({ t, value: missing }));
         const ts = points.map((p) => p.t);
         const values = points.map((p) => p.value);
-        fill(ctx.root, name, hasData(values) ? lineOption(ts, [{ name: t(label), data: values, area: true }]) : null, (x) =>
-          ts[x] ? drill(ctx, seriesDrill('day', ts[x])) : null,
-        );
+        const option = hasData(values) ? lineOption(ts, [{ name: t(label), data: values, area: true }]) : null;
+        if (option) (option.series as Record<string, unknown>[])[0].markPoint = anomalyMarks(anomaliesOf(a?.anomalies, metric, 'day'), ts);
+        fill(ctx.root, name, option, (x) => (ts[x] ? drill(ctx, seriesDrill('day', ts[x])) : null));
       },
       [name],
     );

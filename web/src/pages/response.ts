@@ -1,9 +1,9 @@
-import { barOption, chartBox, fill, hasData } from '../charts';
+import { barOption, chartBox, fill, hasData, lineOption } from '../charts';
 import { t } from '../i18n';
 import { fillKpis, kpiRow } from '../kpi';
 import { drill, fetchWith, grid, load, pageHead, type Ctx } from '../page';
-import type { Distribution, Overview, Series } from '../types';
-import { seriesDrill } from './common';
+import type { Anomalies, Distribution, Overview, Series } from '../types';
+import { anomaliesOf, anomalyMarks, seriesDrill } from './common';
 
 const CARDS = ['frt_p50', 'frt_p90', 'response_p50', 'response_p90', 'three_min_rate', 'not_served_rate'];
 const WITHIN_SECS: Record<string, number> = { '30s': 30, '1m': 60, '3m': 180, '5m': 300, '10m': 600, '30m': 1800, '1h': 3600 };
@@ -16,6 +16,48 @@ export function renderResponse(ctx: Ctx): void {
     cards,
     grid('two', chartBox('frt-dist', t('c_frt_dist')), chartBox('response-dist', t('c_response_dist'))),
     grid('two', chartBox('within', t('c_within')), chartBox('three-min-by-hour', t('c_three_min_by_hour'))),
+    grid('one', chartBox('frt-band', t('c_frt_band'))),
+  );
+
+  // The daily FRT median against its expected range (weekday baseline): a day
+  // outside it is marked; any day opens its conversations.
+  load(
+    ctx,
+    fetchWith<Anomalies>(ctx, 'anomalies', { metric: 'frt_p50', grain: 'day', points: 'true' }),
+    (a) => {
+      const band = a.bands?.find((b) => b.metric === 'frt_p50');
+      const pts = band?.points ?? [];
+      const ts = pts.map((p) => p.t);
+      const observed = pts.map((p) => p.observed);
+      let option = null;
+      if (hasData(observed)) {
+        option = lineOption(ts, [
+          { name: t('a_observed'), data: observed },
+          { name: t('a_expected'), data: pts.map((p) => p.expected) },
+        ]);
+        const series = option.series as Record<string, unknown>[];
+        series[0].markPoint = anomalyMarks(anomaliesOf(a.anomalies, 'frt_p50', 'day'), ts);
+        series[1].lineStyle = { type: 'dashed' };
+        // The band: its lower edge, then its width stacked on it and shaded.
+        series.push(
+          { type: 'line', name: t('a_band'), data: pts.map((p) => p.lower), stack: 'band', lineStyle: { opacity: 0 }, symbol: 'none', tooltip: { show: false } },
+          {
+            type: 'line',
+            name: t('a_band'),
+            data: pts.map((p) => (p.upper !== null && p.lower !== null ? p.upper - p.lower : null)),
+            stack: 'band',
+            lineStyle: { opacity: 0 },
+            symbol: 'none',
+            areaStyle: { opacity: 0.15 },
+            tooltip: { show: false },
+          },
+        );
+        option.legend = { top: 0, data: [t('a_observed'), t('a_expected'), t('a_band')] };
+        option.yAxis = { type: 'value', axisLabel: { formatter: (v: number) => `${Math.round(v)}s` } };
+      }
+      fill(ctx.root, 'frt-band', option, (x) => (ts[x] ? drill(ctx, seriesDrill('day', ts[x])) : null));
+    },
+    ['frt-band'],
   );
 
   load(

@@ -4,8 +4,8 @@ import { int } from '../format';
 import { t, weekdayLabel } from '../i18n';
 import { drill, fetchWith, grid, load, pageHead, type Ctx } from '../page';
 import { href, type Params } from '../route';
-import type { Breakdown, Heatmap, Series } from '../types';
-import { campaignAreas, everyDay, NO_KEY, seriesDrill, type Grain } from './common';
+import type { Anomalies, Breakdown, Heatmap, Series } from '../types';
+import { anomaliesOf, anomalyMarks, campaignAreas, everyDay, NO_KEY, seriesDrill, type Grain } from './common';
 
 const GRAINS = ['hour', 'day', 'week', 'month'] as const;
 
@@ -25,10 +25,15 @@ export function renderVolume(ctx: Ctx): void {
     grid('three', chartBox('by-product', t('c_by_product')), chartBox('by-shop', t('c_by_shop')), chartBox('by-channel', t('c_by_channel'))),
   );
 
+  // Hours and days are judged against their seasonal baseline; weeks and months not.
+  const marks =
+    grain === 'hour' || grain === 'day'
+      ? fetchWith<Anomalies>(ctx, 'anomalies', { metric: 'conversations', grain }).catch(() => null)
+      : Promise.resolve(null);
   load(
     ctx,
-    fetchWith<Series>(ctx, 'series', { metric: 'conversations', grain }),
-    (s) => {
+    Promise.all([fetchWith<Series>(ctx, 'series', { metric: 'conversations', grain }), marks]),
+    ([s, a]) => {
       const points = grain === 'day' ? everyDay(s.points, ctx.filters.from, ctx.filters.to, (t) => ({ t, value: 0 })) : s.points;
       const ts = points.map((p) => p.t);
       const values = points.map((p) => p.value);
@@ -37,6 +42,7 @@ export function renderVolume(ctx: Ctx): void {
         option = lineOption(ts, [{ name: t('k_conversations'), data: values, area: true }]);
         const series = (option.series as Record<string, unknown>[])[0];
         series.markArea = { silent: true, itemStyle: { color: 'rgba(240,140,46,0.14)' }, label: { color: '#b5651d' }, data: campaignAreas(grain, ts) };
+        series.markPoint = anomalyMarks(anomaliesOf(a?.anomalies, 'conversations', grain), ts);
       }
       fill(ctx.root, 'volume-series', option, (x) => (ts[x] ? drill(ctx, seriesDrill(grain, ts[x])) : null));
     },

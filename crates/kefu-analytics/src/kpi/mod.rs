@@ -14,6 +14,7 @@
 mod body;
 mod sections;
 mod sql;
+pub(crate) use sql::{rows, table_ok};
 mod views;
 
 pub use crate::query::{Breakdown, KpiError, Readings, ReportQuery, Result};

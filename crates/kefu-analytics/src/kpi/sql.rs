@@ -9,7 +9,7 @@ use datafusion::prelude::SessionContext;
 use std::collections::BTreeMap;
 
 /// Rows of a query: the first `keys` columns as text, the rest as numbers.
-pub(super) async fn rows(
+pub(crate) async fn rows(
     ctx: &SessionContext,
     sql: &str,
     keys: usize,
@@ -64,7 +64,7 @@ pub(super) async fn rows(
 /// Values of one column per key (for exact percentiles).
 /// Streams the batches and keeps only the numbers: millions of durations come back
 /// for a big store, so no per-row allocation.
-pub(super) async fn values(ctx: &SessionContext, sql: &str) -> Result<BTreeMap<String, Vec<f64>>> {
+pub(crate) async fn values(ctx: &SessionContext, sql: &str) -> Result<BTreeMap<String, Vec<f64>>> {
     use futures::StreamExt;
     let t = std::time::Instant::now();
     let mut m: BTreeMap<String, Vec<f64>> = BTreeMap::new();
@@ -92,7 +92,7 @@ pub(super) async fn values(ctx: &SessionContext, sql: &str) -> Result<BTreeMap<S
     Ok(m)
 }
 
-pub(super) fn table_ok(ctx: &SessionContext, name: &str) -> bool {
+pub(crate) fn table_ok(ctx: &SessionContext, name: &str) -> bool {
     ctx.table_exist(name).unwrap_or(false)
 }
 

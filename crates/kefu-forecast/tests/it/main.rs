@@ -1,5 +1,6 @@
 //! Integration tests of kefu-forecast (one binary, see ENGINEERING.md).
 
+mod anomaly_method;
 mod erlang;
 mod forecast;
 mod plan;

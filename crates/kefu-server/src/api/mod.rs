@@ -34,6 +34,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/spam", get(views::spam))
         .route("/compare", get(views::compare))
         .route("/drivers", get(views::drivers))
+        .route("/anomalies", get(views::anomalies))
         .route("/conversations", get(conversations::list))
         .route("/conversations/{id}", get(conversations::one))
         .route("/sql", post(sql::sql))
@@ -58,6 +59,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         views::spam,
         views::compare,
         views::drivers,
+        views::anomalies,
         conversations::list,
         conversations::one,
         sql::sql
@@ -95,6 +97,10 @@ pub fn routes() -> Router<Arc<AppState>> {
         kefu_analytics::drivers::DriverFamily,
         kefu_analytics::drivers::DroppedDriver,
         kefu_analytics::drivers::Outcome,
+        kefu_analytics::anomalies::Anomalies,
+        kefu_analytics::anomalies::Anomaly,
+        kefu_analytics::anomalies::Band,
+        kefu_analytics::anomalies::BandPoint,
         kefu_app::text::SpamList,
         kefu_app::text::SpamItem,
         kefu_app::conversations::ConversationRow,

@@ -318,3 +318,39 @@ pub async fn drivers(
     })
     .await
 }
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AnomaliesParams {
+    /// Comma-separated: conversations, customer_messages, category:<label>,
+    /// negative_share, frt_p50, three_min_rate, csat_pct (default: every one).
+    metric: Option<String>,
+    /// hour or day (default: both).
+    grain: Option<String>,
+    /// `true`: also every point of every series with its expected value and band.
+    points: Option<bool>,
+}
+
+/// Hours and days that stand out from their seasonal baseline, with the band, a
+/// score and a sentence; level shifts once (`kefu anomalies --json`).
+#[utoipa::path(get, path = "/api/v1/anomalies", params(FilterParams, AnomaliesParams),
+    responses((status = 200, body = kefu_analytics::anomalies::Anomalies), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn anomalies(
+    State(state): St,
+    uri: OriginalUri,
+    Query(f): Query<FilterParams>,
+    Query(p): Query<AnomaliesParams>,
+) -> ApiResult<JsonBytes> {
+    let spec = kefu_app::anomalies::AnomalySpec {
+        metrics: kefu_app::anomalies::parse_metrics(
+            &given(&p.metric).into_iter().collect::<Vec<_>>(),
+        )?,
+        grains: kefu_app::anomalies::parse_grains(given(&p.grain).as_deref())?,
+        points: p.points.unwrap_or(false),
+    };
+    let f = f.filters()?;
+    cached(&state, &uri, || async {
+        Ok::<_, ApiError>(state.app().anomalies(&f, &spec).await?)
+    })
+    .await
+}

@@ -1,6 +1,7 @@
 //! One file per verb (or family of verbs): its arguments and how its answer is
 //! printed. The work itself is a call into `kefu_app`.
 
+pub mod anomalies;
 pub mod compare;
 pub mod data;
 pub mod demo;

@@ -329,6 +329,46 @@ fn compare_is_the_cli_answer_with_the_dashboard_filters() {
 }
 
 #[test]
+fn anomalies_are_the_cli_answer_with_the_dashboard_filters() {
+    let a = ok("/api/v1/anomalies?grain=day");
+    let series = a["series"].as_array().unwrap();
+    assert!(series.iter().any(|s| s == "conversations@day"), "{a}");
+    assert!(
+        series.iter().all(|s| s.as_str().unwrap().ends_with("@day")),
+        "{a}"
+    );
+    for x in a["anomalies"].as_array().unwrap() {
+        for k in [
+            "metric",
+            "grain",
+            "t",
+            "observed",
+            "expected",
+            "lower",
+            "upper",
+            "score",
+            "direction",
+            "explanation",
+        ] {
+            assert!(!x[k].is_null(), "{k} missing: {x}");
+        }
+        assert!(
+            x["lower"].as_f64().unwrap() <= x["upper"].as_f64().unwrap(),
+            "{x}"
+        );
+    }
+    let cli = kefu_json(data_dir(), &["anomalies", "--grain", "day", "--json"]);
+    assert_eq!(cli["anomalies"], a["anomalies"]);
+    let one = ok("/api/v1/anomalies?metric=conversations,frt_p50&grain=hour");
+    assert_eq!(
+        one["series"],
+        serde_json::json!(["conversations@hour", "frt_p50@hour"])
+    );
+    bad("/api/v1/anomalies?metric=weather", 400, "metric");
+    bad("/api/v1/anomalies?grain=week", 400, "grain");
+}
+
+#[test]
 fn spam_is_counted_listed_and_filtered_by_shop() {
     let all = ok("/api/v1/spam?limit=5");
     let (st, sql) =
@@ -601,6 +641,7 @@ fn openapi_document_and_docs_page() {
         "/api/v1/spam",
         "/api/v1/compare",
         "/api/v1/drivers",
+        "/api/v1/anomalies",
     ] {
         assert!(paths.contains_key(p), "openapi lacks {p}");
     }

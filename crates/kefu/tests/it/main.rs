@@ -1,5 +1,6 @@
 //! End-to-end tests of the `kefu` binary on temporary data directories.
 
+mod anomalies;
 mod api;
 mod compare;
 mod facts;
