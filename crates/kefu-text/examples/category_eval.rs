@@ -7,7 +7,8 @@
 //! `cargo run --release -p kefu-text --example category_eval -- [DATA_DIR] [--errors] [--heldout-c]`
 //! (default `../shared/data`). `--heldout-c` also scores set C
 //! (`tests/fixtures/categories_heldout_c.jsonl`, read at run time): the final,
-//! one-time measure; nothing else reads that file.
+//! one-time measure; nothing else reads that file. `--heldout-d` scores set D
+//! (`categories_heldout_d.jsonl`, 40 logistics texts), the same way.
 
 use std::path::PathBuf;
 
@@ -16,8 +17,8 @@ use kefu_text::category_tuning::{
 };
 use kefu_text::eval::{
     HELDOUT_A_NAME, HELDOUT_B_FIXTURE, HELDOUT_B_NAME, HELDOUT_C_NAME, HELDOUT_C_PATH,
-    HELDOUT_FIXTURE, eval_categories, eval_heldout, heldout_c_fixture, heldout_section,
-    load_heldout,
+    HELDOUT_D_NAME, HELDOUT_D_PATH, HELDOUT_FIXTURE, eval_categories, eval_heldout,
+    heldout_c_fixture, heldout_d_fixture, heldout_section, load_heldout,
 };
 use kefu_text::{CategoryClassifier, SentimentModel};
 
@@ -25,6 +26,7 @@ fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let errors = args.iter().any(|a| a == "--errors");
     let set_c = args.iter().any(|a| a == "--heldout-c");
+    let set_d = args.iter().any(|a| a == "--heldout-d");
     let d = PathBuf::from(
         args.iter()
             .find(|a| !a.starts_with("--"))
@@ -47,6 +49,14 @@ fn main() -> anyhow::Result<()> {
         };
         let mut h = eval_heldout(&load_heldout(&d, &fixture)?, &clf, Some(&m), None)?;
         h.set = HELDOUT_C_NAME.to_string();
+        sets.push(h);
+    }
+    if set_d {
+        let Some(fixture) = heldout_d_fixture()? else {
+            anyhow::bail!("{HELDOUT_D_PATH} does not exist");
+        };
+        let mut h = eval_heldout(&load_heldout(&d, &fixture)?, &clf, Some(&m), None)?;
+        h.set = HELDOUT_D_NAME.to_string();
         sets.push(h);
     }
     print!("{}", heldout_section(&sets, errors));

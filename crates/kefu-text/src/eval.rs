@@ -310,12 +310,31 @@ pub fn heldout_c_fixture() -> Result<Option<String>, TextError> {
     }
 }
 
+/// Held-out set D (`tests/fixtures/README.md`): drawn uniformly over the review file
+/// until 40 texts carried `logistics`, labelled blind, for the one logistics figure
+/// set C was too small to settle. Read at run time like set C.
+pub const HELDOUT_D_PATH: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/categories_heldout_d.jsonl"
+);
+
+/// Set D's fixture text, `None` when the file does not exist.
+pub fn heldout_d_fixture() -> Result<Option<String>, TextError> {
+    match std::fs::read_to_string(HELDOUT_D_PATH) {
+        Ok(s) => Ok(Some(s)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(TextError::Data(format!("{HELDOUT_D_PATH}: {e}"))),
+    }
+}
+
 /// How held-out set A was used (`HeldoutEval::set`).
 pub const HELDOUT_A_NAME: &str = "A (160 shop reviews + 79 chat turns; labelled before any rule change; training and tuning data since the third round)";
 /// How held-out set B was used.
 pub const HELDOUT_B_NAME: &str = "B (120 shop reviews; labelled before the second round; training and tuning data since the third round)";
 /// How held-out set C is used.
 pub const HELDOUT_C_NAME: &str = "C (shop reviews labelled during the third round; never read while tuning, measured once after it)";
+/// How held-out set D is used.
+pub const HELDOUT_D_NAME: &str = "D (307 shop reviews drawn over the whole file until 40 were logistics; labelled blind, measured once)";
 
 /// Scores of one part of the held-out set (shop reviews, chat turns).
 #[derive(Debug, Clone, Serialize)]
