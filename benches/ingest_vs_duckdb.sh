@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 SCALES=("${@:-1.12 11.15}")
 [ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
 TARGET="${CARGO_TARGET_DIR:-target}"
-cargo build --release --workspace >&2
+[ "${SKIP_BUILD:-0}" = 1 ] || cargo build --release --workspace >&2
 BIN="$TARGET/release/kefu"
 VENV=/tmp/kefu-bench-venv
 [ -x "$VENV/bin/python" ] || { python3 -m venv "$VENV" && "$VENV/bin/pip" install -q duckdb; }

@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SCALES=("${@:-0.67}")
 TARGET="${CARGO_TARGET_DIR:-target}"
-cargo build --release --workspace >&2
+[ "${SKIP_BUILD:-0}" = 1 ] || cargo build --release --workspace >&2
 BIN="$TARGET/release/kefu"
 VENV=/tmp/kefu-bench-venv
 [ -x "$VENV/bin/python" ] || { python3 -m venv "$VENV" && "$VENV/bin/pip" install -q duckdb; }
