@@ -30,6 +30,9 @@ export function renderResponse(ctx: Ctx): void {
       const ts = pts.map((p) => p.t);
       const observed = pts.map((p) => p.observed);
       let option = null;
+      // The band of a day with few first replies can be very wide: the axis follows
+      // the medians (1.5× the largest), and the band is cut at its top.
+      const top = 1.5 * Math.max(0, ...observed.map((v) => v ?? 0), ...pts.map((p) => p.expected ?? 0));
       if (hasData(observed)) {
         option = lineOption(ts, [
           { name: t('a_observed'), data: observed },
@@ -44,7 +47,7 @@ export function renderResponse(ctx: Ctx): void {
           {
             type: 'line',
             name: t('a_band'),
-            data: pts.map((p) => (p.upper !== null && p.lower !== null ? p.upper - p.lower : null)),
+            data: pts.map((p) => (p.upper !== null && p.lower !== null ? Math.max(0, Math.min(p.upper, top) - p.lower) : null)),
             stack: 'band',
             lineStyle: { opacity: 0 },
             symbol: 'none',
@@ -53,7 +56,7 @@ export function renderResponse(ctx: Ctx): void {
           },
         );
         option.legend = { top: 0, data: [t('a_observed'), t('a_expected'), t('a_band')] };
-        option.yAxis = { type: 'value', axisLabel: { formatter: (v: number) => `${Math.round(v)}s` } };
+        option.yAxis = { type: 'value', max: Math.ceil(top / 10) * 10 || undefined, axisLabel: { formatter: (v: number) => `${Math.round(v)}s` } };
       }
       fill(ctx.root, 'frt-band', option, (x) => (ts[x] ? drill(ctx, seriesDrill('day', ts[x])) : null));
     },
