@@ -242,6 +242,9 @@ pub async fn anomalies(
     let mut h = q.clone();
     h.by = Some(Breakdown::DateHour);
     h.from = q.from.map(|f| f - Span::days(HISTORY_DAYS));
+    // A day past the period: whether the data goes on after it (then its last hour is
+    // whole) or ends inside it (then that hour is the hour so far).
+    h.to = q.to.map(|t| t + Span::days(1));
     let wanted = |m: &AnomalyMetric| spec.metrics.is_empty() || spec.metrics.contains(m);
     let wants_category = spec.metrics.is_empty()
         || spec
@@ -367,13 +370,22 @@ pub async fn anomalies(
         .filter_map(|(key, v)| hour_of(&key).map(|t| (t, v)))
         .collect();
 
-    // The hours from the first to the last with a conversation or a message (a survey
-    // answered the next morning does not open a day of zeros), within the period.
-    let active: Vec<NaiveDateTime> = hours
-        .iter()
-        .filter(|(_, h)| h.conversations > 0.0 || h.messages > 0.0)
-        .map(|(t, _)| *t)
-        .collect();
+    // The hours from the first to the last in which a conversation started (a survey
+    // answered, or a reply written, after the data's last new conversation does not
+    // open hours of zeros), within the period; messages alone when there are no facts.
+    let started = |h: &Hour| h.conversations > 0.0;
+    let wrote = |h: &Hour| h.messages > 0.0;
+    let active_by = |f: &dyn Fn(&Hour) -> bool| -> Vec<NaiveDateTime> {
+        hours
+            .iter()
+            .filter(|(_, h)| f(h))
+            .map(|(t, _)| *t)
+            .collect()
+    };
+    let mut active = active_by(&started);
+    if active.is_empty() {
+        active = active_by(&wrote);
+    }
     let (first, last) = if active.is_empty() {
         (
             hours
@@ -403,6 +415,7 @@ pub async fn anomalies(
             bands: Vec::new(),
         });
     };
+    let data_end = last;
     if let Some(to) = q.to.and_then(|d| d.and_hms_opt(23, 0, 0)) {
         last = last.min(to);
     }
@@ -456,9 +469,14 @@ pub async fn anomalies(
                     .collect()
             }
         };
-        // A day the data starts or ends inside (today, so far) is not a whole day:
-        // judged as missing, not as a collapse.
-        let whole = |hs: &[NaiveDateTime]| grain == AnomalyGrain::Hour || hs.len() >= 23;
+        // A day the data starts or ends inside (today, so far) is not a whole day,
+        // nor is the last hour a whole hour: judged as missing, not as a collapse.
+        // The data's last hour is the hour so far (its export ended inside it).
+        let so_far = axis.last().copied().filter(|t| *t == data_end);
+        let whole = |hs: &[NaiveDateTime]| match grain {
+            AnomalyGrain::Hour => hs.first().copied() != so_far,
+            AnomalyGrain::Day => hs.len() >= 23,
+        };
         let buckets: Vec<(String, Vec<NaiveDateTime>, bool)> = {
             buckets
                 .into_iter()
