@@ -389,18 +389,56 @@ impl Store {
         &self,
         name: &str,
     ) -> Result<serde_json::Map<String, serde_json::Value>> {
-        use futures::TryStreamExt;
         let table = self.load(name).await?;
-        let infos: Vec<_> = table
-            .history(Some(1))
-            .try_collect()
-            .await
-            .map_err(delta_err(name))?;
-        Ok(infos
-            .into_iter()
-            .next()
+        Ok(self
+            .last_data_commit(&table, name)
+            .await?
+            .1
             .map(|ci| ci.info.into_iter().collect())
             .unwrap_or_default())
+    }
+
+    /// The version of the table's last commit that changed its rows: compaction and
+    /// vacuum commits leave the data as it was, so what derived tables record (the
+    /// facts' source versions) must not move with them.
+    pub async fn data_version(&self, name: &str) -> Result<i64> {
+        let table = self.load(name).await?;
+        let Some(v) = table.version() else {
+            return Ok(-1);
+        };
+        let (newer, _) = self.last_data_commit(&table, name).await?;
+        Ok(v as i64 - newer as i64)
+    }
+
+    /// The newest commit that is not maintenance, with how many maintenance commits
+    /// follow it (0 when none, or when every recent commit is maintenance).
+    async fn last_data_commit(
+        &self,
+        table: &DeltaTable,
+        name: &str,
+    ) -> Result<(usize, Option<deltalake::kernel::CommitInfo>)> {
+        use futures::TryStreamExt;
+        const MAINTENANCE: [&str; 3] = ["OPTIMIZE", "VACUUM START", "VACUUM END"];
+        for limit in [1usize, 64] {
+            // Newest first.
+            let infos: Vec<_> = table
+                .history(Some(limit))
+                .try_collect()
+                .await
+                .map_err(delta_err(name))?;
+            let data = infos.iter().position(|ci| {
+                !ci.operation
+                    .as_deref()
+                    .is_some_and(|op| MAINTENANCE.contains(&op))
+            });
+            if let Some(i) = data {
+                return Ok((i, infos.into_iter().nth(i)));
+            }
+            if infos.len() < limit {
+                break;
+            }
+        }
+        Ok((0, None))
     }
 
     /// A DataFusion session with every table registered at its current snapshot.

@@ -166,7 +166,7 @@ const SOURCES_KEY: &str = "kefu.sources";
 async fn source_versions(store: &Store) -> Result<serde_json::Value> {
     let mut m = serde_json::Map::new();
     for t in [Table::Messages, Table::Orders, Table::Surveys] {
-        m.insert(t.name().into(), store.version(t.name()).await?.into());
+        m.insert(t.name().into(), store.data_version(t.name()).await?.into());
     }
     m.insert("fact_columns".into(), fact_columns().into());
     Ok(serde_json::Value::Object(m))
