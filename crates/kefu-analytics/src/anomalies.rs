@@ -651,7 +651,10 @@ fn explain(m: &AnomalyMetric, a: &Anomaly, obs: &Obs) -> String {
             format!("{:.1} %", a.observed),
             format!("{:.1} %", a.expected),
         ),
-        AnomalyMetric::FrtP50 => (secs(a.observed), secs(a.expected)),
+        AnomalyMetric::FrtP50 => (
+            crate::compare::secs(a.observed),
+            crate::compare::secs(a.expected),
+        ),
         _ => (
             format!("{}", a.observed.round()),
             round_expected(a.expected),
@@ -692,13 +695,5 @@ fn round_expected(e: f64) -> String {
         format!("{}", e.round())
     } else {
         format!("{e:.1}")
-    }
-}
-
-fn secs(s: f64) -> String {
-    if s >= 120.0 {
-        format!("{:.1} min", s / 60.0)
-    } else {
-        format!("{} s", s.round())
     }
 }

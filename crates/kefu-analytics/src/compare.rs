@@ -944,7 +944,8 @@ fn value_text(m: &MetricChange, s: &Side) -> String {
     }
 }
 
-fn secs(v: f64) -> String {
+/// A duration in words: seconds, minutes or hours (comparisons and anomalies).
+pub(crate) fn secs(v: f64) -> String {
     if v >= 3600.0 {
         format!("{:.1} h", v / 3600.0)
     } else if v >= 120.0 {

@@ -333,40 +333,30 @@ fn flag(
         let starts_shift = e.score * d >= 1.0
             && window(k, d, true).is_some_and(|w| w >= opts.threshold)
             && window(k, d, false).is_some_and(|w| w >= opts.threshold);
-        if starts_shift {
-            let strength = window(k, d, false).unwrap_or(0.0) * d;
-            flags.push(Flag {
-                index: i,
-                kind: FlagKind::LevelShift,
-                direction: if d > 0.0 {
-                    Direction::Up
-                } else {
-                    Direction::Down
-                },
-                observed: y,
-                expected: e.expected,
-                lower: e.lower,
-                upper: e.upper,
-                score: strength,
-                length: 1,
-            });
-            shift = Some((flags.len() - 1, d));
+        let (kind, score) = if starts_shift {
+            (FlagKind::LevelShift, window(k, d, false).unwrap_or(0.0) * d)
         } else if out_of_band(series, &e, i, opts) {
-            flags.push(Flag {
-                index: i,
-                kind: FlagKind::Spike,
-                direction: if d > 0.0 {
-                    Direction::Up
-                } else {
-                    Direction::Down
-                },
-                observed: y,
-                expected: e.expected,
-                lower: e.lower,
-                upper: e.upper,
-                score: e.score,
-                length: 1,
-            });
+            (FlagKind::Spike, e.score)
+        } else {
+            continue;
+        };
+        flags.push(Flag {
+            index: i,
+            kind,
+            direction: if d > 0.0 {
+                Direction::Up
+            } else {
+                Direction::Down
+            },
+            observed: y,
+            expected: e.expected,
+            lower: e.lower,
+            upper: e.upper,
+            score,
+            length: 1,
+        });
+        if starts_shift {
+            shift = Some((flags.len() - 1, d));
         }
     }
     flags

@@ -303,10 +303,15 @@ pub const HELDOUT_C_PATH: &str = concat!(
 
 /// Set C's fixture text, `None` when the file does not exist.
 pub fn heldout_c_fixture() -> Result<Option<String>, TextError> {
-    match std::fs::read_to_string(HELDOUT_C_PATH) {
+    fixture_at(HELDOUT_C_PATH)
+}
+
+/// A fixture read at run time, `None` when the file does not exist.
+fn fixture_at(path: &str) -> Result<Option<String>, TextError> {
+    match std::fs::read_to_string(path) {
         Ok(s) => Ok(Some(s)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(TextError::Data(format!("{HELDOUT_C_PATH}: {e}"))),
+        Err(e) => Err(TextError::Data(format!("{path}: {e}"))),
     }
 }
 
@@ -320,11 +325,7 @@ pub const HELDOUT_D_PATH: &str = concat!(
 
 /// Set D's fixture text, `None` when the file does not exist.
 pub fn heldout_d_fixture() -> Result<Option<String>, TextError> {
-    match std::fs::read_to_string(HELDOUT_D_PATH) {
-        Ok(s) => Ok(Some(s)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(TextError::Data(format!("{HELDOUT_D_PATH}: {e}"))),
-    }
+    fixture_at(HELDOUT_D_PATH)
 }
 
 /// How held-out set A was used (`HeldoutEval::set`).
